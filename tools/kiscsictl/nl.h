@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kiscsictl: the thin generic netlink layer over libmnl.
+ */
+#ifndef KISCSICTL_NL_H
+#define KISCSICTL_NL_H
+
+#include <stdint.h>
+#include <libmnl/libmnl.h>
+
+struct knl {
+	struct mnl_socket *sock;
+	uint16_t family;	/* resolved id of the "kiscsi" family */
+	uint32_t events_group;	/* multicast group id, 0 if absent */
+	uint32_t portid;
+	uint32_t seq;
+	char extack[256];	/* the kernel's message for the last error */
+};
+
+int knl_open(struct knl *nl);
+void knl_close(struct knl *nl);
+struct nlmsghdr *knl_msg(struct knl *nl, void *buf, uint8_t cmd, uint16_t flags);
+int knl_request(struct knl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data);
+
+#endif
