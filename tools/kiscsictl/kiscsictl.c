@@ -25,7 +25,7 @@
 const char *prog_version = VERSION;
 
 static const struct subcmd *find_cmd(const char *name);
-static void usage(FILE *f);
+static void print_usage(FILE *f);
 
 /**
  * ctl_fail() - print a one-line reason for a failed operation
@@ -170,7 +170,7 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv)
 
 	(void)ctl;
 	if (argc == 0) {
-		usage(stdout);
+		print_usage(stdout);
 		return EXIT_OK;
 	}
 	c = find_cmd(argv[0]);
@@ -192,18 +192,18 @@ static const struct subcmd *find_cmd(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (!strcmp(cmds[i].name, name))
 			return &cmds[i];
 	return NULL;
 }
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	size_t i;
 
 	fprintf(f, "usage: kiscsictl [-j|--json] COMMAND [ARGS]\n\ncommands:\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\n'kiscsictl COMMAND --help' shows a command's arguments.\n");
 }
@@ -217,20 +217,22 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
 			ctl.json = 1;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
+			continue;
+		}
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			print_usage(stdout);
 			return EXIT_OK;
-		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+		}
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
 			printf("kiscsictl %s\n", prog_version);
 			return EXIT_OK;
-		} else {
-			fprintf(stderr, "kiscsictl: unknown option '%s' (see kiscsictl --help)\n",
-				argv[i]);
-			return EXIT_USAGE;
 		}
+		fprintf(stderr, "kiscsictl: unknown option '%s' (see kiscsictl --help)\n",
+			argv[i]);
+		return EXIT_USAGE;
 	}
 	if (i == argc) {
-		usage(stderr);
+		print_usage(stderr);
 		return EXIT_USAGE;
 	}
 	c = find_cmd(argv[i]);

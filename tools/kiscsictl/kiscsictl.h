@@ -21,6 +21,8 @@ struct subcmd {
 	const char *help;	/* one line */
 };
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Exit codes: 0 success, 1 the operation failed, 2 bad usage. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
