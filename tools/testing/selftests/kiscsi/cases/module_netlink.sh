@@ -19,7 +19,7 @@ if out=$("$ctl" version 2>&1); then
 fi
 grep -q "module is not loaded" <<<"$out" || fail "unclear error: $out"
 
-insmod "$KISCSI_KO"
+kiscsi_load
 grep -q "^kiscsi " /proc/modules || fail "kiscsi not in /proc/modules"
 
 log "version over netlink"
@@ -48,9 +48,9 @@ rc=0
 [ "$rc" -eq 2 ] || fail "bad usage exit status $rc, want 2"
 
 log "unload and reload 20 times"
-rmmod kiscsi
+kiscsi_unload
 for _ in $(seq 20); do
-	insmod "$KISCSI_KO"
+	kiscsi_load
 	"$ctl" version >/dev/null
 	rmmod kiscsi
 done

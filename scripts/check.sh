@@ -1,0 +1,142 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: the whole kiscsi test suite.
+#
+#   static  build W=1 + sparse on each kernel (zero warnings), kiscsictl with
+#           -Werror, checkpatch --strict, shellcheck, spec/uapi agreement,
+#           user-space unit tests
+#   vm      one boot per kernel running every case in the suite file,
+#           plus the runner's own self-test
+#
+# Environment: KISCSI_KERNELS (default "6.1 6.12 debug"), KISCSI_CASES
+# (default: the suite file). Prints one line per check and ends with
+# "N passed, N failed"; exits non-zero when anything failed.
+
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+bench=$top/tools/testing/selftests/kiscsi
+out=$top/out/check
+kernels=${KISCSI_KERNELS:-6.1 6.12 debug}
+rm -rf "$out"
+mkdir -p "$out"
+
+pass=0
+fail=0
+skip=0
+failed=()
+
+record() {
+	local verdict=$1 name=$2 reason=${3:-}
+	case "$verdict" in
+	ok)
+		pass=$((pass + 1))
+		echo "ok $name"
+		;;
+	SKIP)
+		skip=$((skip + 1))
+		echo "SKIP $name${reason:+: $reason}"
+		;;
+	*)
+		fail=$((fail + 1))
+		failed+=("$name")
+		echo "FAIL $name${reason:+: $reason}"
+		;;
+	esac
+}
+
+# step NAME CMD...: run CMD with its output in out/check/NAME.log.
+step() {
+	local name=$1 log
+	shift
+	log=$out/${name//\//_}.log
+	if "$@" >"$log" 2>&1; then
+		record ok "$name"
+	else
+		tail -n 30 "$log" | sed 's/^/    /'
+		record FAIL "$name" "see $log"
+	fi
+}
+
+# A build is clean when it succeeds and neither the compiler, sparse nor
+# modpost says a word.
+clean_build() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 || return 1
+	! grep -E '(warning|error):|WARNING:' "$log"
+}
+
+# Parse vm-run / runner self-test verdict lines into the totals.
+collect() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) record ok "${line#ok }" ;;
+		"SKIP "*) record SKIP "${line#SKIP }" ;;
+		"FAIL "*) record FAIL "${line#FAIL }" ;;
+		esac
+	done
+}
+
+echo "== dependencies"
+if ! "$top/scripts/deps.sh" >"$out/deps.log" 2>&1; then
+	cat "$out/deps.log"
+	record FAIL deps "package installation failed"
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+
+echo "== static checks"
+step build/kiscsictl make -s -C tools/kiscsictl clean kiscsictl
+step lint bash -c "scripts/lint.sh"
+step ynl/spec-matches-uapi scripts/ynl-gen.sh --check
+if [ -f "$bench/unit/Makefile" ]; then
+	step unit make -C "$bench/unit" run
+fi
+
+if [ -n "${KISCSI_CASES:-}" ]; then
+	read -r -a cases <<<"$KISCSI_CASES"
+else
+	mapfile -t cases < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$bench/suite")
+fi
+
+for k in $kernels; do
+	echo "== kernel $k"
+	if [ "$k" = debug ] && ! "$top/scripts/build-debug-kernel.sh" >/dev/null 2>"$out/debug-kernel.log"; then
+		tail -n 30 "$out/debug-kernel.log"
+		record FAIL "build/debug-kernel" "see $out/debug-kernel.log"
+		continue
+	fi
+	eval "$("$top/scripts/kernels.sh" "$k")"
+	ko=$top/build/$KVER/drivers/scsi/kiscsi/kiscsi.ko
+	# Force a full rebuild so every warning is seen again.
+	rm -rf "$top/build/$KVER"
+	if clean_build "$out/build-$k.log" make -C "$top" module K="$k" W=1 C=1; then
+		record ok "build/$k (W=1, sparse)"
+	else
+		grep -E '(warning|error):|WARNING:' "$out/build-$k.log" | head -20 | sed 's/^/    /'
+		record FAIL "build/$k (W=1, sparse)" "see $out/build-$k.log"
+		continue
+	fi
+	"$bench/vm-run" --kernel "$k" --module "$ko" --out "$out/vm-$k" --quiet \
+		"${cases[@]}" >"$out/vm-$k.verdicts" 2>"$out/vm-$k.stderr"
+	collect <"$out/vm-$k.verdicts"
+	grep -q . "$out/vm-$k.verdicts" || record FAIL "vm/$k" "runner printed no verdict (see $out/vm-$k.stderr)"
+done
+
+echo "== bench runner self-test"
+# Not a pipe: collect must run in this shell to count.
+collect < <("$bench/selftest-runner" --out "$out/runner-selftest" \
+	2>"$out/runner-selftest.stderr")
+
+echo
+[ ${#failed[@]} -eq 0 ] || printf 'failed: %s\n' "${failed[@]}"
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]
