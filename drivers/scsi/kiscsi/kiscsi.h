@@ -1,15 +1,437 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kiscsi: in-kernel iSCSI initiator, module-wide declarations.
+ *
+ * Three objects, one struct each:
+ *
+ *  session  struct kiscsi_session, the private data of the session's
+ *           Scsi_Host (its lifetime is the host's refcount). Owns the CmdSN
+ *           window and its connections.
+ *  conn     struct kiscsi_conn, one TCP connection of a session: the socket,
+ *           the receive and transmit state machines and io_work.
+ *  task     struct kiscsi_task, the per-command private data of a scsi_cmnd
+ *           (blk-mq allocates it with the request). A task is allegiant to
+ *           one connection while it is outstanding.
  */
 #ifndef _KISCSI_H
 #define _KISCSI_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/socket.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <scsi/iscsi_proto.h>
+
+#include <uapi/linux/kiscsi.h>
+
+#include "text.h"
 
 #ifndef KISCSI_VERSION
 #define KISCSI_VERSION "0.1.0"
 #endif
 
+struct Scsi_Host;
+struct scsi_cmnd;
+struct sk_buff;
+struct genl_info;
+
+#define ISCSI_DIGEST_SIZE	4	/* CRC32C header or data digest */
+
+/* Bounds that do not come from negotiation. */
+#define KISCSI_MAX_CONNS	8	/* connections per session, and hw queues */
+#define KISCSI_MAX_R2T		4	/* MaxOutstandingR2T we offer and track */
+#define KISCSI_AHS_MAX		256	/* received AHS we accept (bytes) */
+#define KISCSI_HDR_MAX		(ISCSI_HDR_LEN + KISCSI_AHS_MAX + ISCSI_DIGEST_SIZE)
+#define KISCSI_LOGIN_TIMEOUT	15	/* seconds, unless the request says */
+#define KISCSI_NOP_INTERVAL	5	/* seconds of silence before a ping */
+#define KISCSI_NOP_TIMEOUT	10	/* seconds a ping may stay unanswered */
+#define KISCSI_LOGOUT_TIMEOUT	10	/* seconds */
+#define KISCSI_CMD_TIMEOUT	30	/* SCSI command timeout (seconds) */
+
+/*
+ * Initiator Task Tags. A task's ITT packs its blk-mq tag, hardware queue and
+ * a generation that changes each time the request is reused, so a stale or
+ * forged ITT from the target cannot reach a newer command:
+ *
+ *   bits 31..24 generation, 23..16 hardware queue, 15..0 tag
+ *
+ * Hardware queue 0xff never exists (KISCSI_MAX_CONNS is far below): ITTs with
+ * it name the connection's own PDUs (pings, logout, text), and
+ * ISCSI_RESERVED_TAG (0xffffffff) is never used as an ITT.
+ */
+#define KISCSI_ITT_HWQ_SHIFT	16
+#define KISCSI_ITT_GEN_SHIFT	24
+#define KISCSI_ITT_CTL		(0xffU << KISCSI_ITT_HWQ_SHIFT)
+#define KISCSI_ITT_PING		(KISCSI_ITT_CTL | 1)
+#define KISCSI_ITT_LOGOUT	(KISCSI_ITT_CTL | 2)
+
+/*
+ * Session and connection states are the netlink ABI's enums
+ * (KISCSI_SESSION_STATE_*, KISCSI_CONN_STATE_*): what the admin sees is
+ * what the driver uses.
+ */
+
+/* A TCP endpoint: what netlink carries in a portal nest. */
+struct kiscsi_addr {
+	struct sockaddr_storage ss;
+	u16 tpgt;
+};
+
+/* Receive state machine: which part of a PDU comes next. */
+enum kiscsi_rx_state {
+	KISCSI_RX_BHS,		/* the 48-byte basic header segment */
+	KISCSI_RX_AHS,		/* AHS and header digest */
+	KISCSI_RX_DATA,		/* data segment, into a task or conn->rx_buf */
+	KISCSI_RX_PAD,		/* padding to a 4-byte boundary */
+	KISCSI_RX_DDIGEST,	/* data digest */
+};
+
+/* Where a task stands in sending its command and its Data-Out. */
+enum kiscsi_tx_phase {
+	KISCSI_TX_IDLE,		/* nothing to send (waiting for R2T or status) */
+	KISCSI_TX_CMD,		/* the SCSI Command PDU and its immediate data */
+	KISCSI_TX_DATA,		/* Data-Out PDUs of the current sequence */
+};
+
+/* One R2T the target sent and we have not finished answering. */
+struct kiscsi_r2t {
+	u32 offset;
+	u32 length;
+	u32 ttt;
+};
+
+/* Task flags. */
+enum {
+	KISCSI_TASK_QUEUED,	/* on conn->send_list; holds a reference */
+	KISCSI_TASK_STATUS,	/* status received: stop sending its data */
+	KISCSI_TASK_DONE,	/* handed back to the SCSI midlayer */
+};
+
+/**
+ * struct kiscsi_task - per-command state, the scsi_cmnd's private data
+ * @sc: the command (the task lives right behind it)
+ * @conn: connection the task is allegiant to
+ * @send_entry: link in conn->send_list, under conn->send_lock
+ * @ref: one reference for the target's answer, one while queued for send;
+ *	the command completes when the last one goes
+ * @flags: KISCSI_TASK_* bits
+ * @itt: Initiator Task Tag (host order)
+ * @cmdsn: CmdSN of the command
+ * @len: bytes the command transfers (scsi_bufflen)
+ * @tx_phase: what the transmit side sends next for this task
+ * @tx_off: next buffer offset to send in the current Data-Out sequence
+ * @tx_end: end of the current Data-Out sequence
+ * @tx_ttt: Target Transfer Tag of the current sequence (0xffffffff unsolicited)
+ * @tx_datasn: DataSN of the next Data-Out PDU of the sequence
+ * @imm_len: immediate data carried by the command PDU
+ * @unsol_end: end of the unsolicited Data-Out after the immediate data
+ * @r2t: R2Ts waiting to be answered, a ring of @r2t_count from @r2t_head
+ * @r2t_head: oldest R2T in the ring
+ * @r2t_count: R2Ts in the ring
+ * @exp_r2tsn: R2TSN the next R2T must carry
+ * @exp_datasn: DataSN the next Data-In must carry
+ * @rx_off: buffer offset the next in-order Data-In must start at
+ * @rx_bytes: Data-In bytes placed so far
+ * @rx_sg: receive cursor: scatterlist entry holding buffer offset @rx_sg_base
+ * @rx_sg_base: buffer offset where @rx_sg starts
+ * @tx_sg: transmit cursor, as @rx_sg
+ * @tx_sg_base: buffer offset where @tx_sg starts
+ * @status: SCSI status from the response
+ * @result: value for scsi_cmnd.result, set by whoever finishes the task
+ *
+ * The transmit fields (tx_*, r2t*) belong to the connection's sender, under
+ * conn->send_mutex; R2Ts are added by the receiver under conn->send_lock.
+ * The receive fields (exp_datasn, rx_*) belong to the connection's receiver.
+ */
+struct kiscsi_task {
+	struct scsi_cmnd *sc;
+	struct kiscsi_conn *conn;
+	struct list_head send_entry;
+	refcount_t ref;
+	unsigned long flags;
+	u32 itt;
+	u32 cmdsn;
+	u32 len;
+
+	enum kiscsi_tx_phase tx_phase;
+	u32 tx_off;
+	u32 tx_end;
+	u32 tx_ttt;
+	u32 tx_datasn;
+	u32 imm_len;
+	u32 unsol_end;
+	struct kiscsi_r2t r2t[KISCSI_MAX_R2T];
+	u8 r2t_head;
+	u8 r2t_count;
+	u32 exp_r2tsn;
+
+	u32 exp_datasn;
+	u32 rx_off;
+	u32 rx_bytes;
+	struct scatterlist *rx_sg;
+	u32 rx_sg_base;
+	struct scatterlist *tx_sg;
+	u32 tx_sg_base;
+
+	u8 status;
+	int result;
+};
+
+/* Connection flags. */
+enum {
+	KISCSI_CONN_DEAD,	/* failed or closing: no new work is accepted */
+	KISCSI_CONN_PING,	/* a NOP-Out ping is to be sent */
+	KISCSI_CONN_PING_OUT,	/* a NOP-Out ping awaits its NOP-In */
+	KISCSI_CONN_NOP_REPLY,	/* a NOP-Out answer to a target ping is due */
+	KISCSI_CONN_LOGOUT,	/* a Logout request is to be sent */
+};
+
+/**
+ * struct kiscsi_conn - one TCP connection of a session
+ * @sess: the session
+ * @cid: connection ID
+ * @state: KISCSI_CONN_* state, for reporting
+ * @flags: KISCSI_CONN_* bits
+ * @sock: the socket; only the connection layer touches it
+ * @local: our end of the socket
+ * @remote: the portal connected to
+ * @io_work: sends and receives, alternating, under a time budget
+ * @err_work: tears the connection down after a failure
+ * @nop_work: idle pings
+ * @saved_data_ready: the socket's callbacks before we took it over
+ * @saved_write_space: see @saved_data_ready
+ * @saved_state_change: see @saved_data_ready
+ * @hdgst: HeaderDigest=CRC32C negotiated
+ * @ddgst: DataDigest=CRC32C negotiated
+ * @max_xmit_dlength: the target's MaxRecvDataSegmentLength
+ * @max_recv_dlength: ours
+ * @exp_statsn: next StatSN expected (written by the receiver only)
+ * @last_rx: jiffies of the last received PDU, for pings
+ * @ping_sent: jiffies the outstanding ping was sent
+ * @send_lock: protects @send_list and the task flag QUEUED
+ * @send_list: tasks with something to send, in CmdSN order
+ * @send_mutex: the one sender: held while building and sending PDUs
+ * @tx: state of the PDU being sent, under @send_mutex
+ * @rx: state of the PDU being received, owned by io_work
+ * @nop_ttt: TTT of the target ping to answer
+ * @nop_lun: LUN of the target ping to answer
+ * @nop_data: the target ping's data to echo back
+ * @nop_len: bytes in @nop_data
+ * @logout_reason: reason code of the Logout request to send
+ * @logout_done: completed by the Logout Response
+ * @logout_response: its response code
+ * @stats: counters reported by kiscsictl list
+ */
+struct kiscsi_conn {
+	struct kiscsi_session *sess;
+	u16 cid;
+	enum kiscsi_conn_state state;
+	unsigned long flags;
+	struct socket *sock;
+	struct sockaddr_storage local;
+	struct kiscsi_addr remote;
+
+	struct work_struct io_work;
+	struct work_struct err_work;
+	struct delayed_work nop_work;
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+
+	bool hdgst;
+	bool ddgst;
+	u32 max_xmit_dlength;
+	u32 max_recv_dlength;
+	u32 exp_statsn;
+	unsigned long last_rx;
+	unsigned long ping_sent;
+
+	spinlock_t send_lock;		/* protects send_list, TASK_QUEUED */
+	struct list_head send_list;
+	struct mutex send_mutex;	/* the sender and @tx */
+
+	struct {
+		struct kiscsi_task *task;	/* task of the PDU, or NULL */
+		u8 hdr[KISCSI_HDR_MAX];
+		u32 hdr_len;
+		u32 hdr_sent;
+		const void *buf;	/* data from memory, or NULL for task data */
+		u32 data_off;		/* task buffer offset of the data */
+		u32 data_len;
+		u32 data_sent;
+		u8 tail[8];		/* padding and data digest */
+		u32 tail_len;
+		u32 tail_sent;
+		u32 ddgst;
+		bool busy;		/* a PDU is partly sent */
+	} tx;
+
+	struct {
+		enum kiscsi_rx_state state;
+		u8 hdr[KISCSI_HDR_MAX];
+		u32 hdr_len;		/* bytes of header expected */
+		u32 got;		/* bytes of the current part received */
+		u32 dlen;		/* data segment length */
+		u32 pad;
+		struct kiscsi_task *task; /* Data-In destination, or NULL */
+		u32 data_off;		/* buffer offset of the Data-In */
+		u8 *buf;		/* destination of other data, our MRDSL */
+		u32 ddgst;		/* data digest computed so far */
+		u8 digest[ISCSI_DIGEST_SIZE];
+	} rx;
+
+	u32 nop_ttt;
+	struct scsi_lun nop_lun;
+	u8 *nop_data;
+	u32 nop_len;
+
+	u8 logout_reason;
+	struct completion logout_done;
+	u8 logout_response;
+
+	struct {
+		atomic64_t cmds;
+		atomic64_t bytes_in;
+		atomic64_t bytes_out;
+		atomic64_t errors;
+	} stats;
+};
+
+/**
+ * struct kiscsi_session - one iSCSI session, the private data of its Scsi_Host
+ * @shost: the SCSI host
+ * @node: link in the module's session list, under kiscsi_sessions_mutex
+ * @mutex: serializes control operations (login, logout) on the session
+ * @state: KISCSI_SESS_*, under @lock
+ * @lock: protects @state, the CmdSN window and @conns
+ * @cmdsn: CmdSN of the next command
+ * @exp_cmdsn: ExpCmdSN from the target
+ * @max_cmdsn: MaxCmdSN from the target
+ * @itt_gen: generation for the next task ITT
+ * @isid: Initiator Session ID
+ * @tsih: Target Session Identifying Handle
+ * @type: normal or discovery
+ * @params: the negotiated parameters (read-only in full feature phase)
+ * @proposal: what we offer at login, with the user's overrides
+ * @conns: connections by queue index
+ * @nr_conns: connections in @conns
+ * @portal: the portal the leading connection connects to
+ */
+struct kiscsi_session {
+	struct Scsi_Host *shost;
+	struct list_head node;
+	struct mutex mutex;		/* control operations */
+
+	spinlock_t lock;		/* state, CmdSN window, conns */
+	enum kiscsi_session_state state;
+	u32 cmdsn;
+	u32 exp_cmdsn;
+	u32 max_cmdsn;
+	atomic_t itt_gen;
+
+	u8 isid[6];
+	u16 tsih;
+	u8 type;
+	struct kiscsi_params params;
+	struct kiscsi_params proposal;
+	struct kiscsi_conn *conns[KISCSI_MAX_CONNS];
+	unsigned int nr_conns;
+	struct kiscsi_addr portal;
+};
+
+/* main.c */
+extern struct workqueue_struct *kiscsi_wq;
+
+/* netlink.c */
 int kiscsi_nl_init(void);
 void kiscsi_nl_exit(void);
+
+/* pdu.c */
+u32 kiscsi_digest(const void *buf, size_t len);
+bool kiscsi_opcode_from_target(u8 opcode);
+void kiscsi_update_cmdsn(struct kiscsi_session *sess, const struct iscsi_hdr *hdr);
+const char *kiscsi_opcode_name(u8 opcode);
+
+/**
+ * struct kiscsi_login - one login exchange on a connected socket
+ * @sock: blocking socket, connected to the portal
+ * @proposal: what we offer (names and session type included)
+ * @neg_flags: KISCSI_NEG_LEADING, KISCSI_NEG_DISCOVERY
+ * @isid: Initiator Session ID
+ * @tsih: in: 0 for a new session or the session's TSIH; out: the target's
+ * @cid: connection ID
+ * @cmdsn: CmdSN the login requests carry (login does not advance it)
+ * @exp_statsn: out: next StatSN expected on this connection
+ * @exp_cmdsn: out: ExpCmdSN from the final response
+ * @max_cmdsn: out: MaxCmdSN from the final response
+ * @params: out: negotiated parameters
+ * @redirect: out: where the target sent us, when login returns -EREMOTE
+ * @errmsg: out: what went wrong, for the admin
+ * @errbuf: storage for @errmsg
+ */
+struct kiscsi_login {
+	struct socket *sock;
+	const struct kiscsi_params *proposal;
+	unsigned int neg_flags;
+	u8 isid[6];
+	u16 tsih;
+	u16 cid;
+	u32 cmdsn;
+	u32 exp_statsn;
+	u32 exp_cmdsn;
+	u32 max_cmdsn;
+	struct kiscsi_params params;
+	struct kiscsi_addr redirect;
+	const char *errmsg;
+	char errbuf[128];
+};
+
+/* login.c */
+int kiscsi_sock_connect(const struct kiscsi_addr *addr, unsigned int timeout,
+			struct socket **sockp);
+int kiscsi_login_run(struct kiscsi_login *l);
+int kiscsi_discover(struct kiscsi_login *l, const char *target, char **text,
+		    u32 *len);
+
+/* conn.c */
+struct kiscsi_conn *kiscsi_conn_alloc(struct kiscsi_session *sess, u16 cid);
+void kiscsi_conn_free(struct kiscsi_conn *conn);
+int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
+		      const struct kiscsi_params *params, u32 exp_statsn);
+void kiscsi_conn_failure(struct kiscsi_conn *conn, const char *why);
+void kiscsi_conn_stop(struct kiscsi_conn *conn);
+int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason);
+void kiscsi_conn_queue_io(struct kiscsi_conn *conn);
+
+/* send.c */
+int kiscsi_send(struct kiscsi_conn *conn);
+
+/* recv.c */
+int kiscsi_recv(struct kiscsi_conn *conn);
+void kiscsi_rx_reset(struct kiscsi_conn *conn);
+
+/* scsi.c */
+struct page *kiscsi_sg_page(struct kiscsi_task *task, struct scatterlist **sgp,
+			    u32 *basep, u32 off, u32 *poff, u32 *len);
+extern struct scsi_host_template kiscsi_sht;
+struct kiscsi_task *kiscsi_task_lookup(struct kiscsi_conn *conn, u32 itt);
+void kiscsi_task_put(struct kiscsi_task *task);
+void kiscsi_task_queue_send(struct kiscsi_task *task);
+void kiscsi_conn_fail_tasks(struct kiscsi_conn *conn, int result);
+
+/* session.c */
+int kiscsi_session_login(const char *target, const char *initiator,
+			 const struct kiscsi_addr *portal,
+			 const struct kiscsi_params *proposal,
+			 unsigned int timeout, u32 *sid, const char **errmsg);
+int kiscsi_session_logout(u32 sid);
+void kiscsi_session_conn_failed(struct kiscsi_conn *conn);
+void kiscsi_sessions_destroy_all(void);
+struct kiscsi_session *kiscsi_session_get(u32 sid);
+void kiscsi_session_put(struct kiscsi_session *sess);
+struct kiscsi_session *kiscsi_session_next(u32 sid);
+int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess);
 
 #endif /* _KISCSI_H */

@@ -9,13 +9,22 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/workqueue.h>
 
 #include "kiscsi.h"
+
+/* Connection io_work, err_work and pings; on the block I/O reclaim path. */
+struct workqueue_struct *kiscsi_wq;
 
 static int __init kiscsi_init(void)
 {
 	int ret;
 
+	kiscsi_wq = alloc_workqueue("kiscsi", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	if (!kiscsi_wq) {
+		ret = -ENOMEM;
+		goto err_wq;
+	}
 	ret = kiscsi_nl_init();
 	if (ret)
 		goto err_netlink;
@@ -24,12 +33,17 @@ static int __init kiscsi_init(void)
 	return 0;
 
 err_netlink:
+	destroy_workqueue(kiscsi_wq);
+err_wq:
 	return ret;
 }
 
 static void __exit kiscsi_exit(void)
 {
+	/* No new session can start once the family is gone. */
 	kiscsi_nl_exit();
+	kiscsi_sessions_destroy_all();
+	destroy_workqueue(kiscsi_wq);
 	pr_info("unloaded\n");
 }
 

@@ -137,11 +137,11 @@ enum kiscsi_task_reporting {
 };
 
 /**
- * enum kiscsi_session_type - values of SessionType (13.21)
+ * enum kiscsi_sess_type - values of SessionType (13.21)
  * @KISCSI_SESSION_NORMAL: "Normal"
  * @KISCSI_SESSION_DISCOVERY: "Discovery"
  */
-enum kiscsi_session_type {
+enum kiscsi_sess_type {
 	KISCSI_SESSION_NORMAL,
 	KISCSI_SESSION_DISCOVERY,
 };
@@ -168,7 +168,7 @@ struct kiscsi_vlist {
  * @target_alias: TargetAlias declared by the target (control characters
  *	replaced by '?'), empty when none
  * @target_address: last TargetAddress the target sent (a redirect), raw
- * @session_type: enum kiscsi_session_type
+ * @session_type: enum kiscsi_sess_type
  * @has_tpgt: the target declared TargetPortalGroupTag
  * @tpgt: TargetPortalGroupTag, valid when @has_tpgt
  * @auth_method: AuthMethod

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kiscsi: one TCP connection of a session.
+ *
+ * After login the socket becomes non-blocking in effect (every call passes
+ * MSG_DONTWAIT) and is driven by io_work, as nvme-tcp drives its queues:
+ * sk_data_ready and sk_write_space only queue io_work, which sends and
+ * receives in turn until there is nothing left or its time budget is spent.
+ * A failure anywhere (socket error, protocol violation, ping timeout) goes
+ * through kiscsi_conn_failure(), which marks the connection dead and leaves
+ * the teardown to err_work in process context.
+ *
+ * This is the only file that installs or removes socket callbacks; send.c
+ * and recv.c use the socket only from io_work or under conn->send_mutex.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/net.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <scsi/scsi_host.h>
+
+#include "kiscsi.h"
+
+#define IO_WORK_BUDGET	msecs_to_jiffies(1)
+
+/**
+ * kiscsi_conn_queue_io() - make io_work run soon
+ * @conn: connection
+ */
+void kiscsi_conn_queue_io(struct kiscsi_conn *conn)
+{
+	if (!test_bit(KISCSI_CONN_DEAD, &conn->flags))
+		queue_work(kiscsi_wq, &conn->io_work);
+}
+
+static void kiscsi_data_ready(struct sock *sk)
+{
+	struct kiscsi_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk->sk_user_data;
+	if (conn)
+		kiscsi_conn_queue_io(conn);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void kiscsi_write_space(struct sock *sk)
+{
+	struct kiscsi_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk->sk_user_data;
+	if (conn && sk_stream_is_writeable(sk)) {
+		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		kiscsi_conn_queue_io(conn);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void kiscsi_state_change(struct sock *sk)
+{
+	struct kiscsi_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk->sk_user_data;
+	if (conn) {
+		switch (sk->sk_state) {
+		case TCP_CLOSE:
+		case TCP_CLOSE_WAIT:
+		case TCP_LAST_ACK:
+		case TCP_FIN_WAIT1:
+		case TCP_FIN_WAIT2:
+			kiscsi_conn_failure(conn, "connection closed by the peer");
+			break;
+		}
+		conn->saved_state_change(sk);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void kiscsi_io_work(struct work_struct *work)
+{
+	struct kiscsi_conn *conn = container_of(work, struct kiscsi_conn, io_work);
+	unsigned long deadline = jiffies + IO_WORK_BUDGET;
+	unsigned int noio = memalloc_noio_save();
+	bool pending;
+	int ret;
+
+	do {
+		pending = false;
+		if (mutex_trylock(&conn->send_mutex)) {
+			ret = kiscsi_send(conn);
+			mutex_unlock(&conn->send_mutex);
+			if (ret < 0) {
+				kiscsi_conn_failure(conn, "send failed");
+				break;
+			}
+			pending |= ret > 0;
+		}
+		ret = kiscsi_recv(conn);
+		if (ret < 0) {
+			kiscsi_conn_failure(conn, "receive failed");
+			break;
+		}
+		pending |= ret > 0;
+	} while (pending && !test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
+		 time_before(jiffies, deadline));
+
+	memalloc_noio_restore(noio);
+	if (pending)
+		kiscsi_conn_queue_io(conn);
+}
+
+/* Idle pings (RFC 7143 11.18): a silent connection is asked for a NOP-In. */
+static void kiscsi_nop_work(struct work_struct *work)
+{
+	struct kiscsi_conn *conn = container_of(to_delayed_work(work),
+						struct kiscsi_conn, nop_work);
+
+	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
+		return;
+	if (test_bit(KISCSI_CONN_PING_OUT, &conn->flags)) {
+		if (time_after(jiffies, conn->ping_sent + KISCSI_NOP_TIMEOUT * HZ)) {
+			kiscsi_conn_failure(conn, "ping timed out");
+			return;
+		}
+	} else if (time_after(jiffies, READ_ONCE(conn->last_rx) +
+			      KISCSI_NOP_INTERVAL * HZ)) {
+		conn->ping_sent = jiffies;
+		set_bit(KISCSI_CONN_PING_OUT, &conn->flags);
+		set_bit(KISCSI_CONN_PING, &conn->flags);
+		kiscsi_conn_queue_io(conn);
+	}
+	queue_delayed_work(kiscsi_wq, &conn->nop_work, HZ);
+}
+
+/* Detach from the socket and stop every context that could touch it. */
+static void kiscsi_conn_stop_io(struct kiscsi_conn *conn)
+{
+	struct sock *sk = conn->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_user_data == conn) {
+		sk->sk_user_data = NULL;
+		sk->sk_data_ready = conn->saved_data_ready;
+		sk->sk_write_space = conn->saved_write_space;
+		sk->sk_state_change = conn->saved_state_change;
+	}
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	cancel_delayed_work_sync(&conn->nop_work);
+	cancel_work_sync(&conn->io_work);
+	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
+	/* An inline sender in queuecommand finishes, later ones see DEAD. */
+	mutex_lock(&conn->send_mutex);
+	mutex_unlock(&conn->send_mutex);
+}
+
+static void kiscsi_conn_err_work(struct work_struct *work)
+{
+	struct kiscsi_conn *conn = container_of(work, struct kiscsi_conn, err_work);
+
+	conn->state = KISCSI_CONN_STATE_FAILED;
+	kiscsi_conn_stop_io(conn);
+	complete_all(&conn->logout_done);
+	kiscsi_session_conn_failed(conn);
+}
+
+/**
+ * kiscsi_conn_failure() - the connection cannot go on
+ * @conn: connection
+ * @why: short reason, logged once (the detector logged the details)
+ *
+ * Callable from any context; the first caller wins, teardown runs in err_work.
+ */
+void kiscsi_conn_failure(struct kiscsi_conn *conn, const char *why)
+{
+	if (test_and_set_bit(KISCSI_CONN_DEAD, &conn->flags))
+		return;
+	atomic64_inc(&conn->stats.errors);
+	pr_warn_ratelimited("session %u conn %u: %s\n", conn->sess->shost->host_no,
+			    conn->cid, why);
+	queue_work(kiscsi_wq, &conn->err_work);
+}
+
+/**
+ * kiscsi_conn_alloc() - allocate a connection for a session
+ * @sess: the session
+ * @cid: its connection ID
+ *
+ * Return: the connection, or NULL.
+ */
+struct kiscsi_conn *kiscsi_conn_alloc(struct kiscsi_session *sess, u16 cid)
+{
+	struct kiscsi_conn *conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+
+	if (!conn)
+		return NULL;
+	conn->sess = sess;
+	conn->cid = cid;
+	conn->state = KISCSI_CONN_STATE_LOGIN;
+	INIT_WORK(&conn->io_work, kiscsi_io_work);
+	INIT_WORK(&conn->err_work, kiscsi_conn_err_work);
+	INIT_DELAYED_WORK(&conn->nop_work, kiscsi_nop_work);
+	spin_lock_init(&conn->send_lock);
+	INIT_LIST_HEAD(&conn->send_list);
+	mutex_init(&conn->send_mutex);
+	init_completion(&conn->logout_done);
+	return conn;
+}
+
+/**
+ * kiscsi_conn_free() - free a connection that is stopped or never started
+ * @conn: connection
+ */
+void kiscsi_conn_free(struct kiscsi_conn *conn)
+{
+	if (conn->sock)
+		sock_release(conn->sock);
+	kvfree(conn->rx.buf);
+	kfree(conn->nop_data);
+	kfree(conn);
+}
+
+/**
+ * kiscsi_conn_start() - enter full feature phase on a logged-in socket
+ * @conn: connection
+ * @sock: the socket login ran on; the connection owns it from now on
+ * @params: the negotiated parameters
+ * @exp_statsn: next StatSN, from login
+ *
+ * Return: 0, or -ENOMEM (the caller still owns @sock then).
+ */
+int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
+		      const struct kiscsi_params *params, u32 exp_statsn)
+{
+	struct sock *sk = sock->sk;
+
+	conn->rx.buf = kvmalloc(params->max_recv_dlength, GFP_KERNEL);
+	conn->nop_data = kmalloc(params->max_recv_dlength, GFP_KERNEL);
+	if (!conn->rx.buf || !conn->nop_data) {
+		kvfree(conn->rx.buf);
+		kfree(conn->nop_data);
+		conn->rx.buf = NULL;
+		conn->nop_data = NULL;
+		return -ENOMEM;
+	}
+	conn->sock = sock;
+	conn->hdgst = params->header_digest.v[0] == KISCSI_DIGEST_CRC32C;
+	conn->ddgst = params->data_digest.v[0] == KISCSI_DIGEST_CRC32C;
+	conn->max_xmit_dlength = params->max_xmit_dlength;
+	conn->max_recv_dlength = params->max_recv_dlength;
+	conn->exp_statsn = exp_statsn;
+	conn->last_rx = jiffies;
+	kiscsi_rx_reset(conn);
+	kernel_getsockname(sock, (struct sockaddr *)&conn->local);
+
+	/* From here on nothing blocks: io_work passes MSG_DONTWAIT. */
+	sk->sk_sndtimeo = MAX_SCHEDULE_TIMEOUT;
+	sk->sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT;
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_user_data = conn;
+	conn->saved_data_ready = sk->sk_data_ready;
+	conn->saved_write_space = sk->sk_write_space;
+	conn->saved_state_change = sk->sk_state_change;
+	sk->sk_data_ready = kiscsi_data_ready;
+	sk->sk_write_space = kiscsi_write_space;
+	sk->sk_state_change = kiscsi_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	conn->state = KISCSI_CONN_STATE_UP;
+	queue_delayed_work(kiscsi_wq, &conn->nop_work, HZ);
+	/* Data may have arrived between login and the callbacks. */
+	kiscsi_conn_queue_io(conn);
+	return 0;
+}
+
+/**
+ * kiscsi_conn_logout() - send a Logout request and wait for its response
+ * @conn: a connection in full feature phase
+ * @reason: ISCSI_LOGOUT_REASON_*
+ *
+ * Return: 0 when the target answered success, -ETIMEDOUT, -ENOTCONN when the
+ * connection failed meanwhile, or -EIO for another response.
+ */
+int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason)
+{
+	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
+		return -ENOTCONN;
+	conn->logout_reason = reason;
+	conn->logout_response = 0xff;
+	reinit_completion(&conn->logout_done);
+	set_bit(KISCSI_CONN_LOGOUT, &conn->flags);
+	kiscsi_conn_queue_io(conn);
+	if (!wait_for_completion_timeout(&conn->logout_done,
+					 KISCSI_LOGOUT_TIMEOUT * HZ))
+		return -ETIMEDOUT;
+	if (test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
+	    conn->logout_response == 0xff)
+		return -ENOTCONN;
+	return conn->logout_response == ISCSI_LOGOUT_SUCCESS ? 0 : -EIO;
+}
+
+/**
+ * kiscsi_conn_stop() - stop a connection for good (logout or teardown)
+ * @conn: connection; its tasks must be finished or failed by the caller
+ */
+void kiscsi_conn_stop(struct kiscsi_conn *conn)
+{
+	set_bit(KISCSI_CONN_DEAD, &conn->flags);
+	conn->state = KISCSI_CONN_STATE_CLOSING;
+	/* A failure reported just before must not run on a freed conn. */
+	cancel_work_sync(&conn->err_work);
+	if (conn->sock)
+		kiscsi_conn_stop_io(conn);
+}

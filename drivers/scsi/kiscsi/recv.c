@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kiscsi: the receive state machine.
+ *
+ * io_work reads the socket with ->read_sock(); the actor below moves bytes
+ * from the skbs straight to where they belong: the header buffer, the pages
+ * of the command a Data-In is for (no intermediate copy, the data digest
+ * computed over the bytes just written), or conn->rx.buf for the other PDUs'
+ * data segments.
+ *
+ * The target is not trusted. Before anything is used: the opcode must be one
+ * a target sends, the AHS must fit, the data segment must not exceed our
+ * MaxRecvDataSegmentLength, an ITT must name a live task of this connection
+ * with the right generation, Data-In offsets and lengths must fall inside
+ * the command's buffer in order, DataSN and R2TSN must be the next expected,
+ * StatSN must be the next expected. A violation logs one line naming the
+ * session, the connection and the tag, and fails the connection.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/crc32c.h>
+#include <linux/highmem.h>
+#include <linux/net.h>
+#include <linux/skbuff.h>
+#include <net/sock.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_host.h>
+
+#include "compat.h"
+#include "kiscsi.h"
+
+/* The one log line of a protocol violation: session, connection, tag. */
+static __printf(3, 4) void bad_pdu(struct kiscsi_conn *conn, u32 itt,
+				   const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_err_ratelimited("session %u conn %u itt 0x%08x: %pV\n",
+			   conn->sess->shost->host_no, conn->cid, itt, &vaf);
+	va_end(args);
+}
+
+static inline struct iscsi_hdr *rx_hdr(struct kiscsi_conn *conn)
+{
+	return (struct iscsi_hdr *)conn->rx.hdr;
+}
+
+static inline u32 hdr_itt(const struct iscsi_hdr *hdr)
+{
+	return be32_to_cpu((__force __be32)hdr->itt);
+}
+
+/**
+ * kiscsi_rx_reset() - expect a new PDU
+ * @conn: connection
+ */
+void kiscsi_rx_reset(struct kiscsi_conn *conn)
+{
+	conn->rx.state = KISCSI_RX_BHS;
+	conn->rx.hdr_len = ISCSI_HDR_LEN;
+	conn->rx.got = 0;
+	conn->rx.dlen = 0;
+	conn->rx.task = NULL;
+	conn->rx.ddgst = ~0U;
+}
+
+/*
+ * StatSN of a response that advances it (11.x "StatSN"): at error recovery
+ * level 0 anything but the next one means a lost or forged status.
+ */
+static int rx_statsn(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
+{
+	u32 sn = be32_to_cpu(hdr->statsn);
+
+	if (sn != conn->exp_statsn) {
+		bad_pdu(conn, hdr_itt(hdr), "%s StatSN %u, expected %u",
+			kiscsi_opcode_name(hdr->opcode), sn, conn->exp_statsn);
+		return -EPROTO;
+	}
+	WRITE_ONCE(conn->exp_statsn, sn + 1);
+	return 0;
+}
+
+static struct kiscsi_task *rx_task(struct kiscsi_conn *conn,
+				   const struct iscsi_hdr *hdr)
+{
+	struct kiscsi_task *task = kiscsi_task_lookup(conn, hdr_itt(hdr));
+
+	if (!task)
+		bad_pdu(conn, hdr_itt(hdr), "%s for no outstanding command",
+			kiscsi_opcode_name(hdr->opcode));
+	return task;
+}
+
+/* Data-In header: find the command and check where the data goes. */
+static int rx_data_in_hdr(struct kiscsi_conn *conn)
+{
+	struct iscsi_data_rsp *h = (struct iscsi_data_rsp *)rx_hdr(conn);
+	struct kiscsi_task *task;
+	u32 off = be32_to_cpu(h->offset);
+	u32 datasn = be32_to_cpu(h->datasn);
+	u32 itt = hdr_itt(rx_hdr(conn));
+
+	task = rx_task(conn, rx_hdr(conn));
+	if (!task)
+		return -EPROTO;
+	if (task->sc->sc_data_direction != DMA_FROM_DEVICE) {
+		bad_pdu(conn, itt, "Data-In for a command that reads nothing");
+		return -EPROTO;
+	}
+	if (datasn != task->exp_datasn) {
+		bad_pdu(conn, itt, "Data-In DataSN %u, expected %u", datasn,
+			task->exp_datasn);
+		return -EPROTO;
+	}
+	if (off > task->len || conn->rx.dlen > task->len - off) {
+		bad_pdu(conn, itt, "Data-In offset %u length %u outside a %u-byte buffer",
+			off, conn->rx.dlen, task->len);
+		return -EPROTO;
+	}
+	/* DataPDUInOrder=Yes (we never offer No): no gaps, no overlap. */
+	if (off != task->rx_off) {
+		bad_pdu(conn, itt, "Data-In offset %u, expected %u", off, task->rx_off);
+		return -EPROTO;
+	}
+	if ((h->flags & ISCSI_FLAG_DATA_STATUS) && !(h->flags & ISCSI_FLAG_CMD_FINAL)) {
+		bad_pdu(conn, itt, "Data-In with status but without F");
+		return -EPROTO;
+	}
+	conn->rx.task = task;
+	conn->rx.data_off = off;
+	return 0;
+}
+
+/* Place @len bytes of @skb at @offset into the task's pages. */
+static int rx_copy_task(struct kiscsi_conn *conn, struct sk_buff *skb,
+			unsigned int offset, u32 len)
+{
+	struct kiscsi_task *task = conn->rx.task;
+	u32 boff = conn->rx.data_off + conn->rx.got;
+
+	while (len) {
+		struct page *page;
+		u32 poff, n;
+		void *vaddr;
+		int ret;
+
+		page = kiscsi_sg_page(task, &task->rx_sg, &task->rx_sg_base, boff,
+				      &poff, &n);
+		if (!page)
+			return -EIO;
+		n = min(n, len);
+		vaddr = kmap_local_page(page);
+		ret = skb_copy_bits(skb, offset, vaddr + poff, n);
+		if (!ret && conn->ddgst)
+			conn->rx.ddgst = crc32c(conn->rx.ddgst, vaddr + poff, n);
+		kunmap_local(vaddr);
+		if (ret)
+			return ret;
+		boff += n;
+		offset += n;
+		len -= n;
+		conn->rx.got += n;
+	}
+	return 0;
+}
+
+/* SCSI Response or Data-In with status: finish the command (11.4, 11.7). */
+static int rx_status(struct kiscsi_conn *conn, struct kiscsi_task *task, u8 flags,
+		     u8 response, u8 status, u32 residual, const u8 *sense,
+		     u32 sense_len)
+{
+	struct scsi_cmnd *sc = task->sc;
+	u32 itt = task->itt;
+
+	if (response != ISCSI_STATUS_CMD_COMPLETED) {
+		task->result = DID_ERROR << 16;
+		goto done;
+	}
+	task->result = status;
+	if (flags & (ISCSI_FLAG_CMD_UNDERFLOW | ISCSI_FLAG_CMD_OVERFLOW)) {
+		if ((flags & ISCSI_FLAG_CMD_UNDERFLOW) &&
+		    (flags & ISCSI_FLAG_CMD_OVERFLOW)) {
+			bad_pdu(conn, itt, "status with both underflow and overflow");
+			return -EPROTO;
+		}
+		if (flags & ISCSI_FLAG_CMD_UNDERFLOW) {
+			if (residual > task->len) {
+				bad_pdu(conn, itt, "residual %u above the %u-byte buffer",
+					residual, task->len);
+				return -EPROTO;
+			}
+			scsi_set_resid(sc, residual);
+		}
+		/* Overflow: the buffer was filled, the target had more. */
+	}
+	/* Nothing is lost: a read must have received what it reports. */
+	if (sc->sc_data_direction == DMA_FROM_DEVICE && status == SAM_STAT_GOOD &&
+	    task->rx_bytes < task->len - scsi_get_resid(sc)) {
+		bad_pdu(conn, itt, "read reports %u bytes, %u arrived",
+			task->len - scsi_get_resid(sc), task->rx_bytes);
+		return -EPROTO;
+	}
+	if (sense_len) {
+		memcpy(sc->sense_buffer, sense,
+		       min_t(u32, sense_len, SCSI_SENSE_BUFFERSIZE));
+	}
+done:
+	set_bit(KISCSI_TASK_STATUS, &task->flags);
+	kiscsi_task_put(task);
+	return 0;
+}
+
+static int rx_data_in_done(struct kiscsi_conn *conn)
+{
+	struct iscsi_data_rsp *h = (struct iscsi_data_rsp *)rx_hdr(conn);
+	struct kiscsi_task *task = conn->rx.task;
+	int ret;
+
+	task->exp_datasn++;
+	task->rx_off += conn->rx.dlen;
+	task->rx_bytes += conn->rx.dlen;
+	atomic64_add(conn->rx.dlen, &conn->stats.bytes_in);
+	if (!(h->flags & ISCSI_FLAG_DATA_STATUS))
+		return 0;
+	ret = rx_statsn(conn, rx_hdr(conn));
+	if (ret)
+		return ret;
+	return rx_status(conn, task, h->flags, ISCSI_STATUS_CMD_COMPLETED,
+			 h->cmd_status, be32_to_cpu(h->residual_count), NULL, 0);
+}
+
+static int rx_scsi_rsp(struct kiscsi_conn *conn)
+{
+	struct iscsi_scsi_rsp *h = (struct iscsi_scsi_rsp *)rx_hdr(conn);
+	struct kiscsi_task *task;
+	const u8 *sense = NULL;
+	u32 sense_len = 0;
+	int ret;
+
+	task = rx_task(conn, rx_hdr(conn));
+	if (!task)
+		return -EPROTO;
+	ret = rx_statsn(conn, rx_hdr(conn));
+	if (ret)
+		return ret;
+	/* 11.4.7: the data segment starts with a 2-byte SenseLength. */
+	if (conn->rx.dlen) {
+		if (conn->rx.dlen < 2) {
+			bad_pdu(conn, task->itt, "sense segment of %u bytes", conn->rx.dlen);
+			return -EPROTO;
+		}
+		sense_len = get_unaligned_be16(conn->rx.buf);
+		if (sense_len > conn->rx.dlen - 2) {
+			bad_pdu(conn, task->itt, "SenseLength %u beyond its segment",
+				sense_len);
+			return -EPROTO;
+		}
+		sense = conn->rx.buf + 2;
+	}
+	return rx_status(conn, task, h->flags, h->response, h->cmd_status,
+			 be32_to_cpu(h->residual_count), sense, sense_len);
+}
+
+static int rx_r2t(struct kiscsi_conn *conn)
+{
+	struct iscsi_r2t_rsp *h = (struct iscsi_r2t_rsp *)rx_hdr(conn);
+	struct kiscsi_session *sess = conn->sess;
+	struct kiscsi_task *task;
+	u32 off = be32_to_cpu(h->data_offset);
+	u32 len = be32_to_cpu(h->data_length);
+	u32 r2tsn = be32_to_cpu(h->r2tsn);
+	u32 ttt = be32_to_cpu(h->ttt);
+	int ret = 0;
+
+	task = rx_task(conn, rx_hdr(conn));
+	if (!task)
+		return -EPROTO;
+	if (task->sc->sc_data_direction != DMA_TO_DEVICE) {
+		bad_pdu(conn, task->itt, "R2T for a command that writes nothing");
+		return -EPROTO;
+	}
+	if (r2tsn != task->exp_r2tsn || ttt == ISCSI_RESERVED_TAG || !len ||
+	    len > sess->params.max_burst_length || off > task->len ||
+	    len > task->len - off) {
+		bad_pdu(conn, task->itt,
+			"bad R2T: R2TSN %u (expected %u) TTT 0x%x offset %u length %u of %u",
+			r2tsn, task->exp_r2tsn, ttt, off, len, task->len);
+		return -EPROTO;
+	}
+	spin_lock_bh(&conn->send_lock);
+	if (task->r2t_count >= min_t(u32, KISCSI_MAX_R2T,
+				     sess->params.max_outstanding_r2t)) {
+		ret = -EPROTO;
+	} else {
+		struct kiscsi_r2t *r2t = &task->r2t[(task->r2t_head + task->r2t_count) %
+						    KISCSI_MAX_R2T];
+
+		r2t->offset = off;
+		r2t->length = len;
+		r2t->ttt = ttt;
+		task->r2t_count++;
+		task->exp_r2tsn++;
+		if (!test_and_set_bit(KISCSI_TASK_QUEUED, &task->flags)) {
+			refcount_inc(&task->ref);
+			list_add_tail(&task->send_entry, &conn->send_list);
+		}
+	}
+	spin_unlock_bh(&conn->send_lock);
+	if (ret) {
+		bad_pdu(conn, task->itt, "more R2Ts than MaxOutstandingR2T");
+		return ret;
+	}
+	kiscsi_conn_queue_io(conn);
+	return 0;
+}
+
+static int rx_nop_in(struct kiscsi_conn *conn)
+{
+	struct iscsi_nopin *h = (struct iscsi_nopin *)rx_hdr(conn);
+	u32 itt = hdr_itt(rx_hdr(conn));
+	u32 ttt = be32_to_cpu(h->ttt);
+	int ret;
+
+	if (itt != ISCSI_RESERVED_TAG) {
+		/* The answer to our ping. */
+		if (itt != KISCSI_ITT_PING || ttt != ISCSI_RESERVED_TAG ||
+		    !test_and_clear_bit(KISCSI_CONN_PING_OUT, &conn->flags)) {
+			bad_pdu(conn, itt, "NOP-In answers no ping");
+			return -EPROTO;
+		}
+		return rx_statsn(conn, rx_hdr(conn));
+	}
+	/* 11.19: an unsolicited NOP-In does not advance StatSN. */
+	if (ttt == ISCSI_RESERVED_TAG)
+		return 0;
+	if (test_bit(KISCSI_CONN_NOP_REPLY, &conn->flags)) {
+		bad_pdu(conn, itt, "NOP-In ping before we answered the last one");
+		return -EPROTO;
+	}
+	ret = be32_to_cpu(h->statsn) == conn->exp_statsn ? 0 : -EPROTO;
+	if (ret) {
+		bad_pdu(conn, itt, "NOP-In StatSN %u, expected %u",
+			be32_to_cpu(h->statsn), conn->exp_statsn);
+		return ret;
+	}
+	conn->nop_ttt = ttt;
+	conn->nop_lun = h->lun;
+	memcpy(conn->nop_data, conn->rx.buf, conn->rx.dlen);
+	conn->nop_len = conn->rx.dlen;
+	set_bit(KISCSI_CONN_NOP_REPLY, &conn->flags);
+	kiscsi_conn_queue_io(conn);
+	return 0;
+}
+
+static int rx_logout_rsp(struct kiscsi_conn *conn)
+{
+	struct iscsi_logout_rsp *h = (struct iscsi_logout_rsp *)rx_hdr(conn);
+	u32 itt = hdr_itt(rx_hdr(conn));
+	int ret;
+
+	if (itt != KISCSI_ITT_LOGOUT || conn->logout_response != 0xff) {
+		bad_pdu(conn, itt, "Logout Response to no Logout");
+		return -EPROTO;
+	}
+	ret = rx_statsn(conn, rx_hdr(conn));
+	if (ret)
+		return ret;
+	conn->logout_response = h->response;
+	complete_all(&conn->logout_done);
+	return 0;
+}
+
+static int rx_async(struct kiscsi_conn *conn)
+{
+	struct iscsi_async *h = (struct iscsi_async *)rx_hdr(conn);
+	int ret = rx_statsn(conn, rx_hdr(conn));
+
+	if (ret)
+		return ret;
+	/* Session-level handling of each event comes with error recovery. */
+	pr_info_ratelimited("session %u conn %u: async event %u (vcode %u)\n",
+			    conn->sess->shost->host_no, conn->cid, h->async_event,
+			    h->async_vcode);
+	if (h->async_event == ISCSI_ASYNC_MSG_REQUEST_LOGOUT ||
+	    h->async_event == ISCSI_ASYNC_MSG_DROPPING_CONNECTION ||
+	    h->async_event == ISCSI_ASYNC_MSG_DROPPING_ALL_CONNECTIONS)
+		return -ECONNRESET;
+	return 0;
+}
+
+static int rx_reject(struct kiscsi_conn *conn)
+{
+	struct iscsi_reject *h = (struct iscsi_reject *)rx_hdr(conn);
+	u32 itt = ISCSI_RESERVED_TAG;
+
+	/* The rejected header is the data segment (11.17.3). */
+	if (conn->rx.dlen >= ISCSI_HDR_LEN)
+		itt = hdr_itt((struct iscsi_hdr *)conn->rx.buf);
+	bad_pdu(conn, itt, "target rejected a PDU, reason 0x%02x", h->reason);
+	return -EPROTO;
+}
+
+/* Header complete: check it, and set up where its data segment goes. */
+static int rx_hdr_done(struct kiscsi_conn *conn)
+{
+	struct iscsi_hdr *hdr = rx_hdr(conn);
+	u8 op = hdr->opcode & ISCSI_OPCODE_MASK;
+	u32 ahs = conn->rx.hdr_len - ISCSI_HDR_LEN -
+		  (conn->hdgst ? ISCSI_DIGEST_SIZE : 0);
+
+	if (conn->hdgst) {
+		__le32 d;
+
+		memcpy(&d, conn->rx.hdr + ISCSI_HDR_LEN + ahs, sizeof(d));
+		if (le32_to_cpu(d) != kiscsi_digest(conn->rx.hdr, ISCSI_HDR_LEN + ahs)) {
+			/* 7.8: the length cannot be trusted: drop the connection. */
+			bad_pdu(conn, hdr_itt(hdr), "header digest error");
+			return -EBADMSG;
+		}
+	}
+	if (!kiscsi_opcode_from_target(hdr->opcode) || op == ISCSI_OP_LOGIN_RSP ||
+	    op == ISCSI_OP_TEXT_RSP || op == ISCSI_OP_SCSI_TMFUNC_RSP) {
+		bad_pdu(conn, hdr_itt(hdr), "unexpected opcode 0x%02x", hdr->opcode);
+		return -EPROTO;
+	}
+	conn->rx.dlen = ntoh24(hdr->dlength);
+	if (conn->rx.dlen > conn->max_recv_dlength) {
+		bad_pdu(conn, hdr_itt(hdr), "%s data segment %u above MaxRecvDataSegmentLength %u",
+			kiscsi_opcode_name(op), conn->rx.dlen, conn->max_recv_dlength);
+		return -EPROTO;
+	}
+	if (op == ISCSI_OP_R2T && conn->rx.dlen) {
+		bad_pdu(conn, hdr_itt(hdr), "R2T with a data segment");
+		return -EPROTO;
+	}
+	WRITE_ONCE(conn->last_rx, jiffies);
+	kiscsi_update_cmdsn(conn->sess, hdr);
+	conn->rx.pad = (ISCSI_PAD_LEN - conn->rx.dlen % ISCSI_PAD_LEN) % ISCSI_PAD_LEN;
+	conn->rx.got = 0;
+	conn->rx.state = KISCSI_RX_DATA;
+	if (op == ISCSI_OP_SCSI_DATA_IN)
+		return rx_data_in_hdr(conn);
+	return 0;
+}
+
+/* Whole PDU received (and its data digest checked): act on it. */
+static int rx_pdu_done(struct kiscsi_conn *conn)
+{
+	u8 op = rx_hdr(conn)->opcode & ISCSI_OPCODE_MASK;
+	int ret;
+
+	switch (op) {
+	case ISCSI_OP_SCSI_DATA_IN:
+		ret = rx_data_in_done(conn);
+		break;
+	case ISCSI_OP_SCSI_CMD_RSP:
+		ret = rx_scsi_rsp(conn);
+		break;
+	case ISCSI_OP_R2T:
+		ret = rx_r2t(conn);
+		break;
+	case ISCSI_OP_NOOP_IN:
+		ret = rx_nop_in(conn);
+		break;
+	case ISCSI_OP_LOGOUT_RSP:
+		ret = rx_logout_rsp(conn);
+		break;
+	case ISCSI_OP_ASYNC_EVENT:
+		ret = rx_async(conn);
+		break;
+	case ISCSI_OP_REJECT:
+		ret = rx_reject(conn);
+		break;
+	default:
+		ret = -EPROTO;
+	}
+	kiscsi_rx_reset(conn);
+	return ret;
+}
+
+static int rx_data_part_done(struct kiscsi_conn *conn)
+{
+	if (conn->rx.pad) {
+		conn->rx.state = KISCSI_RX_PAD;
+		conn->rx.got = 0;
+		return 0;
+	}
+	if (conn->ddgst && conn->rx.dlen) {
+		conn->rx.state = KISCSI_RX_DDIGEST;
+		conn->rx.got = 0;
+		return 0;
+	}
+	return rx_pdu_done(conn);
+}
+
+static int recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
+		      unsigned int offset, size_t len)
+{
+	struct kiscsi_conn *conn = desc->arg.data;
+	size_t consumed = 0;
+	int ret = 0;
+
+	while (len && !ret) {
+		u32 n;
+
+		if (test_bit(KISCSI_CONN_DEAD, &conn->flags)) {
+			desc->count = 0;
+			break;
+		}
+		switch (conn->rx.state) {
+		case KISCSI_RX_BHS:
+		case KISCSI_RX_AHS:
+			n = min_t(u32, len, conn->rx.hdr_len - conn->rx.got);
+			ret = skb_copy_bits(skb, offset, conn->rx.hdr + conn->rx.got, n);
+			if (ret)
+				break;
+			conn->rx.got += n;
+			if (conn->rx.got < conn->rx.hdr_len)
+				break;
+			if (conn->rx.state == KISCSI_RX_BHS) {
+				u32 ahs = rx_hdr(conn)->hlength * 4;
+
+				if (ahs > KISCSI_AHS_MAX) {
+					bad_pdu(conn, hdr_itt(rx_hdr(conn)),
+						"AHS of %u bytes", ahs);
+					ret = -EPROTO;
+					break;
+				}
+				conn->rx.hdr_len += ahs + (conn->hdgst ? ISCSI_DIGEST_SIZE : 0);
+				if (conn->rx.hdr_len > conn->rx.got) {
+					conn->rx.state = KISCSI_RX_AHS;
+					break;
+				}
+			}
+			ret = rx_hdr_done(conn);
+			if (!ret && !conn->rx.dlen)
+				ret = rx_pdu_done(conn);
+			break;
+		case KISCSI_RX_DATA:
+			n = min_t(u32, len, conn->rx.dlen - conn->rx.got);
+			if (conn->rx.task) {
+				ret = rx_copy_task(conn, skb, offset, n);
+			} else {
+				ret = skb_copy_bits(skb, offset, conn->rx.buf + conn->rx.got, n);
+				if (!ret && conn->ddgst)
+					conn->rx.ddgst = crc32c(conn->rx.ddgst,
+								conn->rx.buf + conn->rx.got, n);
+				conn->rx.got += n;
+			}
+			if (!ret && conn->rx.got == conn->rx.dlen)
+				ret = rx_data_part_done(conn);
+			break;
+		case KISCSI_RX_PAD:
+			n = min_t(u32, len, conn->rx.pad - conn->rx.got);
+			ret = skb_copy_bits(skb, offset, conn->rx.digest + conn->rx.got, n);
+			if (ret)
+				break;
+			conn->rx.got += n;
+			if (conn->rx.got < conn->rx.pad)
+				break;
+			if (conn->ddgst) {
+				conn->rx.ddgst = crc32c(conn->rx.ddgst, conn->rx.digest,
+							conn->rx.pad);
+				conn->rx.state = KISCSI_RX_DDIGEST;
+				conn->rx.got = 0;
+			} else {
+				ret = rx_pdu_done(conn);
+			}
+			break;
+		case KISCSI_RX_DDIGEST:
+			n = min_t(u32, len, ISCSI_DIGEST_SIZE - conn->rx.got);
+			ret = skb_copy_bits(skb, offset, conn->rx.digest + conn->rx.got, n);
+			if (ret)
+				break;
+			conn->rx.got += n;
+			if (conn->rx.got < ISCSI_DIGEST_SIZE)
+				break;
+			if (get_unaligned_le32(conn->rx.digest) != ~conn->rx.ddgst) {
+				bad_pdu(conn, hdr_itt(rx_hdr(conn)), "data digest error");
+				ret = -EBADMSG;
+				break;
+			}
+			ret = rx_pdu_done(conn);
+			break;
+		}
+		offset += n;
+		len -= n;
+		consumed += n;
+	}
+	if (ret) {
+		kiscsi_conn_failure(conn, ret == -EBADMSG ? "digest error" :
+				    "protocol error from the target");
+		desc->count = 0;
+	}
+	return consumed;
+}
+
+/**
+ * kiscsi_recv() - take what the socket has for this connection
+ * @conn: connection, in full feature phase
+ *
+ * Context: io_work.
+ * Return: 1 when bytes were consumed, 0 when there was nothing, or a
+ * negative errno from the socket.
+ */
+int kiscsi_recv(struct kiscsi_conn *conn)
+{
+	struct socket *sock = conn->sock;
+	read_descriptor_t desc = { .arg.data = conn, .count = 1 };
+	int consumed;
+
+	lock_sock(sock->sk);
+	consumed = sock->ops->read_sock(sock->sk, &desc, recv_actor);
+	release_sock(sock->sk);
+	if (consumed < 0)
+		return consumed;
+	return consumed > 0;
+}

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kiscsi: the SCSI side. One Scsi_Host per session; each command's private
+ * data is its task. queuecommand assigns the CmdSN inside the window and
+ * queues the task on its connection; the receive side finishes it.
+ *
+ * Task lifetime: a task holds one reference for the target's answer and one
+ * while it is on its connection's send list. The last kiscsi_task_put()
+ * hands the command back with scsi_done(), exactly once (TASK_DONE). When a
+ * connection fails, its tasks are finished by kiscsi_conn_fail_tasks() after
+ * the connection's io_work and sender have stopped.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/scatterlist.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+#include <scsi/scsi_tcq.h>
+
+#include "compat.h"
+#include "kiscsi.h"
+
+/**
+ * kiscsi_sg_page() - the page holding byte @off of a task's buffer
+ * @task: the task
+ * @sgp: cursor entry, moved forward (or reset) to the entry holding @off
+ * @basep: buffer offset where *@sgp starts
+ * @off: buffer offset, below task->len
+ * @poff: out: offset of @off in the returned page
+ * @len: out: bytes from @off to the end of that page within its entry
+ *
+ * Sequential transfers walk the scatterlist once; a transfer that goes back
+ * (a new R2T sequence) restarts from the head.
+ *
+ * Return: the page, or NULL if @off lies beyond the scatterlist.
+ */
+struct page *kiscsi_sg_page(struct kiscsi_task *task, struct scatterlist **sgp,
+			    u32 *basep, u32 off, u32 *poff, u32 *len)
+{
+	struct scatterlist *sg = *sgp;
+	u32 base = *basep, in;
+
+	if (!sg || off < base) {
+		sg = scsi_sglist(task->sc);
+		base = 0;
+	}
+	while (sg && off >= base + sg->length) {
+		base += sg->length;
+		sg = sg_next(sg);
+	}
+	*sgp = sg;
+	*basep = base;
+	if (!sg)
+		return NULL;
+	in = sg->offset + (off - base);
+	*poff = offset_in_page(in);
+	*len = min_t(u32, sg->length - (off - base), PAGE_SIZE - *poff);
+	return nth_page(sg_page(sg), in >> PAGE_SHIFT);
+}
+
+static void kiscsi_task_finish(struct kiscsi_task *task)
+{
+	if (test_and_set_bit(KISCSI_TASK_DONE, &task->flags))
+		return;
+	task->sc->result = task->result;
+	scsi_done(task->sc);
+}
+
+/**
+ * kiscsi_task_put() - drop a reference; the last one completes the command
+ * @task: the task
+ */
+void kiscsi_task_put(struct kiscsi_task *task)
+{
+	if (refcount_dec_and_test(&task->ref))
+		kiscsi_task_finish(task);
+}
+
+/**
+ * kiscsi_task_lookup() - the outstanding task an ITT from the target names
+ * @conn: the connection the PDU arrived on
+ * @itt: the ITT, host order
+ *
+ * The ITT is checked entirely: hardware queue and tag in range, the request
+ * live with the same generation, allegiant to @conn, not finished.
+ *
+ * Return: the task, or NULL.
+ */
+struct kiscsi_task *kiscsi_task_lookup(struct kiscsi_conn *conn, u32 itt)
+{
+	struct Scsi_Host *shost = conn->sess->shost;
+	u32 hwq = (itt >> KISCSI_ITT_HWQ_SHIFT) & 0xff;
+	struct kiscsi_task *task;
+	struct scsi_cmnd *sc;
+
+	if (hwq >= shost->nr_hw_queues)
+		return NULL;
+	sc = scsi_host_find_tag(shost, (hwq << BLK_MQ_UNIQUE_TAG_BITS) | (itt & 0xffff));
+	if (!sc)
+		return NULL;
+	task = scsi_cmd_priv(sc);
+	if (READ_ONCE(task->itt) != itt || READ_ONCE(task->conn) != conn ||
+	    test_bit(KISCSI_TASK_DONE, &task->flags))
+		return NULL;
+	return task;
+}
+
+static void kiscsi_fail_now(struct scsi_cmnd *sc, int host_byte)
+{
+	sc->result = host_byte << 16;
+	scsi_done(sc);
+}
+
+static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
+{
+	struct kiscsi_session *sess = shost_priv(shost);
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
+	struct kiscsi_params *p = &sess->params;
+	u32 hwq = blk_mq_unique_tag_to_hwq(blk_mq_unique_tag(scsi_cmd_to_rq(sc)));
+	u32 tag = blk_mq_unique_tag_to_tag(blk_mq_unique_tag(scsi_cmd_to_rq(sc)));
+	struct kiscsi_conn *conn;
+	u32 len = scsi_bufflen(sc);
+
+	if (sc->sc_data_direction == DMA_BIDIRECTIONAL || sc->cmd_len > 16) {
+		kiscsi_fail_now(sc, DID_ERROR);
+		return 0;
+	}
+
+	spin_lock_bh(&sess->lock);
+	if (sess->state != KISCSI_SESSION_STATE_UP) {
+		bool failed = sess->state != KISCSI_SESSION_STATE_RECOVERY;
+
+		spin_unlock_bh(&sess->lock);
+		if (!failed)
+			return SCSI_MLQUEUE_HOST_BUSY;
+		kiscsi_fail_now(sc, DID_NO_CONNECT);
+		return 0;
+	}
+	/*
+	 * The CmdSN window (4.2.2.1): a closed window holds the command back.
+	 * Responses that open it complete commands, which reruns the queue.
+	 */
+	if (iscsi_sna_gt(sess->cmdsn, sess->max_cmdsn)) {
+		spin_unlock_bh(&sess->lock);
+		return SCSI_MLQUEUE_TARGET_BUSY;
+	}
+	conn = sess->conns[hwq < sess->nr_conns ? hwq : 0];
+
+	task->sc = sc;
+	task->len = len;
+	task->itt = ((atomic_inc_return(&sess->itt_gen) & 0xff) << KISCSI_ITT_GEN_SHIFT) |
+		    (hwq << KISCSI_ITT_HWQ_SHIFT) | tag;
+	task->result = 0;
+	task->status = 0;
+	task->tx_phase = KISCSI_TX_CMD;
+	task->imm_len = 0;
+	task->unsol_end = 0;
+	task->r2t_head = 0;
+	task->r2t_count = 0;
+	task->exp_r2tsn = 0;
+	task->exp_datasn = 0;
+	task->rx_off = 0;
+	task->rx_bytes = 0;
+	task->rx_sg = NULL;
+	task->tx_sg = NULL;
+	if (sc->sc_data_direction == DMA_TO_DEVICE) {
+		/* 13.13-13.14: immediate, then unsolicited, up to FirstBurst. */
+		u32 first = min(len, p->first_burst_length);
+
+		if (p->immediate_data)
+			task->imm_len = min(first, conn->max_xmit_dlength);
+		task->unsol_end = p->initial_r2t ? task->imm_len : first;
+	}
+	refcount_set(&task->ref, 2);	/* the answer, and the send list */
+
+	spin_lock(&conn->send_lock);
+	if (test_bit(KISCSI_CONN_DEAD, &conn->flags)) {
+		spin_unlock(&conn->send_lock);
+		spin_unlock_bh(&sess->lock);
+		return SCSI_MLQUEUE_HOST_BUSY;
+	}
+	task->conn = conn;
+	task->flags = BIT(KISCSI_TASK_QUEUED);
+	task->cmdsn = sess->cmdsn++;
+	list_add_tail(&task->send_entry, &conn->send_list);
+	spin_unlock(&conn->send_lock);
+	spin_unlock_bh(&sess->lock);
+
+	if (KISCSI_INLINE_SEND && mutex_trylock(&conn->send_mutex)) {
+		int ret = kiscsi_send(conn);
+
+		mutex_unlock(&conn->send_mutex);
+		if (ret < 0)
+			kiscsi_conn_failure(conn, "send failed");
+		else if (ret > 0)
+			kiscsi_conn_queue_io(conn);
+	} else {
+		kiscsi_conn_queue_io(conn);
+	}
+	return 0;
+}
+
+struct fail_ctx {
+	struct kiscsi_conn *conn;
+	int result;
+};
+
+static bool fail_one(struct scsi_cmnd *sc, void *data)
+{
+	struct fail_ctx *ctx = data;
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
+
+	if (READ_ONCE(task->conn) == ctx->conn &&
+	    !test_bit(KISCSI_TASK_DONE, &task->flags)) {
+		task->result = ctx->result;
+		kiscsi_task_finish(task);
+	}
+	return true;
+}
+
+/**
+ * kiscsi_conn_fail_tasks() - finish every task allegiant to a stopped conn
+ * @conn: connection whose io_work and sender have stopped
+ * @result: scsi_cmnd result for them
+ */
+void kiscsi_conn_fail_tasks(struct kiscsi_conn *conn, int result)
+{
+	struct fail_ctx ctx = { .conn = conn, .result = result };
+	struct kiscsi_task *task, *tmp;
+
+	spin_lock_bh(&conn->send_lock);
+	list_for_each_entry_safe(task, tmp, &conn->send_list, send_entry) {
+		list_del_init(&task->send_entry);
+		clear_bit(KISCSI_TASK_QUEUED, &task->flags);
+	}
+	spin_unlock_bh(&conn->send_lock);
+	scsi_host_busy_iter(conn->sess->shost, fail_one, &ctx);
+}
+
+struct scsi_host_template kiscsi_sht = {
+	.module			= THIS_MODULE,
+	.name			= "kiscsi",
+	.proc_name		= "kiscsi",
+	.queuecommand		= kiscsi_queuecommand,
+	.cmd_size		= sizeof(struct kiscsi_task),
+	.can_queue		= 128,
+	.this_id		= -1,
+	.sg_tablesize		= 256,
+	.max_sectors		= 2048,
+	.cmd_per_lun		= 32,
+	/* Every scatterlist entry within one page: what sendpage wants. */
+	.dma_boundary		= PAGE_SIZE - 1,
+	.track_queue_depth	= 1,
+};

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kiscsi: session lifetime.
+ *
+ * A session is the private data of its Scsi_Host, so the host's refcount is
+ * the session's. Holders of a reference: the session list (from login until
+ * logout takes it off), and netlink requests between kiscsi_session_get()
+ * and kiscsi_session_put().
+ *
+ * Login: connect (following redirects), log in, start the connection, add
+ * the SCSI host, scan it synchronously, then publish the session. Logout:
+ * unpublish, remove the SCSI devices while the connection still works (sd
+ * flushes its cache), send Logout, stop the connection, drop the host.
+ *
+ * At this stage a session has one connection and no recovery: when it
+ * fails, the session fails, its commands end with DID_NO_CONNECT, and it
+ * stays listed as failed until logout.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+
+#include <uapi/linux/kiscsi.h>
+
+#include "compat.h"
+#include "kiscsi.h"
+
+#define MAX_REDIRECTS	4
+
+static LIST_HEAD(kiscsi_sessions);
+static DEFINE_MUTEX(kiscsi_sessions_mutex);	/* the list above */
+
+static void session_set_state(struct kiscsi_session *sess,
+			      enum kiscsi_session_state state)
+{
+	spin_lock_bh(&sess->lock);
+	sess->state = state;
+	spin_unlock_bh(&sess->lock);
+}
+
+/* Connect and log in, following redirects; returns the logged-in socket. */
+static int session_connect(struct kiscsi_session *sess, struct kiscsi_login *l,
+			   unsigned int timeout, struct socket **sockp)
+{
+	struct kiscsi_addr addr = sess->portal;
+	int ret, hops = 0;
+
+	for (;;) {
+		ret = kiscsi_sock_connect(&addr, timeout, &l->sock);
+		if (ret) {
+			l->errmsg = ret == -ETIMEDOUT ? "connection to the portal timed out" :
+				    ret == -ECONNREFUSED ? "connection refused by the portal" :
+				    "cannot connect to the portal";
+			return ret;
+		}
+		ret = kiscsi_login_run(l);
+		if (!ret)
+			break;
+		sock_release(l->sock);
+		l->sock = NULL;
+		if (ret != -EREMOTE)
+			return ret;
+		if (++hops > MAX_REDIRECTS) {
+			l->errmsg = "too many login redirects";
+			return -ELOOP;
+		}
+		pr_info("session %u: redirected to %pISpc\n", sess->shost->host_no,
+			&l->redirect.ss);
+		addr = l->redirect;
+	}
+	sess->portal = addr;
+	*sockp = l->sock;
+	return 0;
+}
+
+/**
+ * kiscsi_session_login() - create a session and attach its LUNs
+ * @target: TargetName
+ * @initiator: InitiatorName
+ * @portal: where to connect
+ * @proposal: what to offer (kiscsi's proposal with the user's overrides)
+ * @timeout: seconds for connect and each login exchange
+ * @sid: out: the session id (the SCSI host number)
+ * @errmsg: out: what went wrong, for the admin
+ *
+ * Return: 0 when the session is up and its LUNs scanned, or a negative errno.
+ */
+int kiscsi_session_login(const char *target, const char *initiator,
+			 const struct kiscsi_addr *portal,
+			 const struct kiscsi_params *proposal,
+			 unsigned int timeout, u32 *sid, const char **errmsg)
+{
+	struct kiscsi_login *l;
+	struct kiscsi_session *sess;
+	struct kiscsi_conn *conn;
+	struct Scsi_Host *shost;
+	struct socket *sock;
+	u32 window;
+	int ret;
+
+	shost = scsi_host_alloc(&kiscsi_sht, sizeof(*sess));
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!shost || !l) {
+		*errmsg = "out of memory";
+		ret = -ENOMEM;
+		goto err_alloc;
+	}
+	sess = shost_priv(shost);
+	sess->shost = shost;
+	mutex_init(&sess->mutex);
+	spin_lock_init(&sess->lock);
+	INIT_LIST_HEAD(&sess->node);
+	sess->state = KISCSI_SESSION_STATE_LOGIN;
+	sess->portal = *portal;
+	sess->proposal = *proposal;
+	sess->proposal.session_type = KISCSI_SESSION_NORMAL;
+	strscpy(sess->proposal.target_name, target, sizeof(sess->proposal.target_name));
+	strscpy(sess->proposal.initiator_name, initiator,
+		sizeof(sess->proposal.initiator_name));
+	/* 11.12.5: ISID of the Random type; the qualifier is the host number. */
+	sess->isid[0] = 0x80;
+	get_random_bytes(&sess->isid[1], 3);
+	put_unaligned_be16(shost->host_no, &sess->isid[4]);
+	sess->cmdsn = 1;
+
+	l->proposal = &sess->proposal;
+	l->neg_flags = KISCSI_NEG_LEADING;
+	memcpy(l->isid, sess->isid, sizeof(l->isid));
+	l->cmdsn = sess->cmdsn;
+	ret = session_connect(sess, l, timeout, &sock);
+	if (ret) {
+		*errmsg = l->errmsg;
+		goto err_alloc;
+	}
+	sess->params = l->params;
+	sess->tsih = l->tsih;
+	sess->exp_cmdsn = l->exp_cmdsn;
+	sess->max_cmdsn = l->max_cmdsn;
+
+	conn = kiscsi_conn_alloc(sess, 0);
+	if (!conn) {
+		ret = -ENOMEM;
+		goto err_sock;
+	}
+	conn->remote = sess->portal;
+	ret = kiscsi_conn_start(conn, sock, &sess->params, l->exp_statsn);
+	if (ret) {
+		kiscsi_conn_free(conn);
+		goto err_sock;
+	}
+	sess->conns[0] = conn;
+	sess->nr_conns = 1;
+
+	/* The queue depth follows the window the target opened at login. */
+	window = sess->max_cmdsn - sess->exp_cmdsn + 1;
+	if (window > (1U << 30))
+		window = 1;
+	shost->can_queue = clamp_t(u32, window, 1, 1024);
+	shost->cmd_per_lun = shost->can_queue;
+	shost->max_id = 1;
+	shost->max_channel = 0;
+	shost->max_lun = 16384;
+	shost->max_cmd_len = 16;
+	shost->nr_hw_queues = 1;
+	kiscsi_shost_set_may_block(shost);
+
+	session_set_state(sess, KISCSI_SESSION_STATE_UP);
+	ret = scsi_add_host(shost, NULL);
+	if (ret) {
+		*errmsg = "cannot register the SCSI host";
+		goto err_conn;
+	}
+	scsi_scan_target(&shost->shost_gendev, 0, 0, SCAN_WILD_CARD, SCSI_SCAN_INITIAL);
+
+	mutex_lock(&kiscsi_sessions_mutex);
+	list_add_tail(&sess->node, &kiscsi_sessions);
+	mutex_unlock(&kiscsi_sessions_mutex);
+	pr_info("session %u: logged in to %s at %pISpc\n", shost->host_no, target,
+		&sess->portal.ss);
+	*sid = shost->host_no;
+	kfree(l);
+	return 0;
+
+err_conn:
+	session_set_state(sess, KISCSI_SESSION_STATE_FAILED);
+	kiscsi_conn_stop(conn);
+	kiscsi_conn_free(conn);
+	sess->conns[0] = NULL;
+	goto err_alloc;
+err_sock:
+	*errmsg = "out of memory";
+	sock_release(sock);
+err_alloc:
+	kfree(l);
+	if (shost)
+		scsi_host_put(shost);
+	return ret;
+}
+
+/**
+ * kiscsi_session_conn_failed() - a connection of the session has failed
+ * @conn: the connection, stopped
+ *
+ * Context: the connection's err_work; must not take sess->mutex (logout
+ * holds it while it waits for err_work).
+ */
+void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
+{
+	struct kiscsi_session *sess = conn->sess;
+
+	spin_lock_bh(&sess->lock);
+	if (sess->state == KISCSI_SESSION_STATE_UP)
+		sess->state = KISCSI_SESSION_STATE_FAILED;
+	spin_unlock_bh(&sess->lock);
+	kiscsi_conn_fail_tasks(conn, DID_NO_CONNECT << 16);
+}
+
+static void session_destroy(struct kiscsi_session *sess)
+{
+	struct Scsi_Host *shost = sess->shost;
+	struct kiscsi_conn *conn = sess->conns[0];
+	int ret;
+
+	mutex_lock(&sess->mutex);
+	/* Devices go first, while commands still flow (sd syncs its cache). */
+	scsi_remove_host(shost);
+	session_set_state(sess, KISCSI_SESSION_STATE_LOGOUT);
+	ret = kiscsi_conn_logout(conn, ISCSI_LOGOUT_REASON_CLOSE_SESSION);
+	if (ret && ret != -ENOTCONN)
+		pr_warn("session %u: logout: %d, closing anyway\n", shost->host_no, ret);
+	kiscsi_conn_stop(conn);
+	kiscsi_conn_fail_tasks(conn, DID_NO_CONNECT << 16);
+	sess->conns[0] = NULL;
+	sess->nr_conns = 0;
+	kiscsi_conn_free(conn);
+	mutex_unlock(&sess->mutex);
+	pr_info("session %u: logged out\n", shost->host_no);
+	scsi_host_put(shost);
+}
+
+/**
+ * kiscsi_session_logout() - log a session out and remove it
+ * @sid: session id
+ *
+ * Return: 0, or -ENOENT when there is no such session.
+ */
+int kiscsi_session_logout(u32 sid)
+{
+	struct kiscsi_session *sess, *found = NULL;
+
+	mutex_lock(&kiscsi_sessions_mutex);
+	list_for_each_entry(sess, &kiscsi_sessions, node) {
+		if (sess->shost->host_no == sid) {
+			found = sess;
+			list_del_init(&sess->node);
+			break;
+		}
+	}
+	mutex_unlock(&kiscsi_sessions_mutex);
+	if (!found)
+		return -ENOENT;
+	session_destroy(found);
+	return 0;
+}
+
+/**
+ * kiscsi_sessions_destroy_all() - log out every session (module unload)
+ */
+void kiscsi_sessions_destroy_all(void)
+{
+	struct kiscsi_session *sess;
+
+	for (;;) {
+		mutex_lock(&kiscsi_sessions_mutex);
+		sess = list_first_entry_or_null(&kiscsi_sessions,
+						struct kiscsi_session, node);
+		if (sess)
+			list_del_init(&sess->node);
+		mutex_unlock(&kiscsi_sessions_mutex);
+		if (!sess)
+			return;
+		session_destroy(sess);
+	}
+}
+
+static int put_portal(struct sk_buff *skb, int type, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	struct nlattr *nest = nla_nest_start(skb, type);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (ss->ss_family == AF_INET6) {
+		if (nla_put(skb, KISCSI_A_PORTAL_ADDR6, 16, &sin6->sin6_addr) ||
+		    nla_put_u16(skb, KISCSI_A_PORTAL_PORT, ntohs(sin6->sin6_port)))
+			goto err;
+	} else if (ss->ss_family == AF_INET) {
+		if (nla_put(skb, KISCSI_A_PORTAL_ADDR4, 4, &sin->sin_addr) ||
+		    nla_put_u16(skb, KISCSI_A_PORTAL_PORT, ntohs(sin->sin_port)))
+			goto err;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static __printf(3, 4) int put_param(struct sk_buff *skb, const char *key,
+				    const char *fmt, ...)
+{
+	struct nlattr *nest;
+	char value[32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	nest = nla_nest_start(skb, KISCSI_A_SESSION_PARAM);
+	if (!nest || nla_put_string(skb, KISCSI_A_PARAM_KEY, key) ||
+	    nla_put_string(skb, KISCSI_A_PARAM_VALUE, value))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static const char *yes_no(bool v)
+{
+	return v ? "Yes" : "No";
+}
+
+static const char *digest_name(const struct kiscsi_vlist *l)
+{
+	return l->v[0] == KISCSI_DIGEST_CRC32C ? "CRC32C" : "None";
+}
+
+/* The negotiated values, under their RFC 7143 key names. */
+static int put_params(struct sk_buff *skb, const struct kiscsi_params *p)
+{
+	return put_param(skb, "HeaderDigest", "%s", digest_name(&p->header_digest)) ||
+	       put_param(skb, "DataDigest", "%s", digest_name(&p->data_digest)) ||
+	       put_param(skb, "MaxRecvDataSegmentLength", "%u", p->max_recv_dlength) ||
+	       put_param(skb, "TargetMaxRecvDataSegmentLength", "%u", p->max_xmit_dlength) ||
+	       put_param(skb, "MaxBurstLength", "%u", p->max_burst_length) ||
+	       put_param(skb, "FirstBurstLength", "%u", p->first_burst_length) ||
+	       put_param(skb, "ImmediateData", "%s", yes_no(p->immediate_data)) ||
+	       put_param(skb, "InitialR2T", "%s", yes_no(p->initial_r2t)) ||
+	       put_param(skb, "MaxOutstandingR2T", "%u", p->max_outstanding_r2t) ||
+	       put_param(skb, "MaxConnections", "%u", p->max_connections) ||
+	       put_param(skb, "ErrorRecoveryLevel", "%u", p->error_recovery_level) ||
+	       put_param(skb, "DefaultTime2Wait", "%u", p->default_time2wait) ||
+	       put_param(skb, "DefaultTime2Retain", "%u", p->default_time2retain) ||
+	       put_param(skb, "DataPDUInOrder", "%s", yes_no(p->data_pdu_in_order)) ||
+	       put_param(skb, "DataSequenceInOrder", "%s", yes_no(p->data_sequence_in_order)) ?
+	       -EMSGSIZE : 0;
+}
+
+static int put_conn(struct sk_buff *skb, const struct kiscsi_conn *conn)
+{
+	struct nlattr *nest = nla_nest_start(skb, KISCSI_A_SESSION_CONN);
+
+	if (!nest ||
+	    nla_put_u16(skb, KISCSI_A_CONN_CID, conn->cid) ||
+	    nla_put_u32(skb, KISCSI_A_CONN_STATE, READ_ONCE(conn->state)) ||
+	    put_portal(skb, KISCSI_A_CONN_LOCAL, &conn->local) ||
+	    put_portal(skb, KISCSI_A_CONN_REMOTE, &conn->remote.ss) ||
+	    nla_put_u64_64bit(skb, KISCSI_A_CONN_CMDS,
+			      atomic64_read(&conn->stats.cmds), 0) ||
+	    nla_put_u64_64bit(skb, KISCSI_A_CONN_BYTES_IN,
+			      atomic64_read(&conn->stats.bytes_in), 0) ||
+	    nla_put_u64_64bit(skb, KISCSI_A_CONN_BYTES_OUT,
+			      atomic64_read(&conn->stats.bytes_out), 0) ||
+	    nla_put_u64_64bit(skb, KISCSI_A_CONN_ERRORS,
+			      atomic64_read(&conn->stats.errors), 0))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/**
+ * kiscsi_session_fill() - describe a session in netlink attributes
+ * @skb: message being built
+ * @sess: the session, referenced by the caller
+ *
+ * Return: 0 or -EMSGSIZE.
+ */
+int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
+{
+	struct scsi_device *sdev;
+	struct nlattr *nest;
+	u64 isid = 0;
+	int i, ret = 0;
+
+	for (i = 0; i < 6; i++)
+		isid = (isid << 8) | sess->isid[i];
+	mutex_lock(&sess->mutex);
+	if (nla_put_u32(skb, KISCSI_A_SESSION_SID, sess->shost->host_no) ||
+	    nla_put_string(skb, KISCSI_A_SESSION_TARGET_NAME, sess->params.target_name[0] ?
+			   sess->params.target_name : sess->proposal.target_name) ||
+	    nla_put_string(skb, KISCSI_A_SESSION_INITIATOR_NAME,
+			   sess->proposal.initiator_name) ||
+	    nla_put_u32(skb, KISCSI_A_SESSION_TYPE, KISCSI_SESSION_TYPE_NORMAL) ||
+	    nla_put_u32(skb, KISCSI_A_SESSION_STATE, READ_ONCE(sess->state)) ||
+	    nla_put_u64_64bit(skb, KISCSI_A_SESSION_ISID, isid, 0) ||
+	    nla_put_u16(skb, KISCSI_A_SESSION_TSIH, sess->tsih) ||
+	    put_params(skb, &sess->params)) {
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	for (i = 0; i < sess->nr_conns; i++) {
+		if (sess->conns[i] && put_conn(skb, sess->conns[i])) {
+			ret = -EMSGSIZE;
+			goto out;
+		}
+	}
+	shost_for_each_device(sdev, sess->shost) {
+		nest = nla_nest_start(skb, KISCSI_A_SESSION_LUN);
+		if (!nest || nla_put_u64_64bit(skb, KISCSI_A_LUN_LUN, sdev->lun, 0) ||
+		    nla_put_u32(skb, KISCSI_A_LUN_CHANNEL, sdev->channel) ||
+		    nla_put_u32(skb, KISCSI_A_LUN_ID, sdev->id)) {
+			scsi_device_put(sdev);
+			ret = -EMSGSIZE;
+			goto out;
+		}
+		nla_nest_end(skb, nest);
+	}
+out:
+	mutex_unlock(&sess->mutex);
+	return ret;
+}
+
+/**
+ * kiscsi_session_get() - find a session and take a reference on it
+ * @sid: session id
+ *
+ * Return: the session (release with kiscsi_session_put()), or NULL.
+ */
+struct kiscsi_session *kiscsi_session_get(u32 sid)
+{
+	struct kiscsi_session *sess, *found = NULL;
+
+	mutex_lock(&kiscsi_sessions_mutex);
+	list_for_each_entry(sess, &kiscsi_sessions, node) {
+		if (sess->shost->host_no == sid && scsi_host_get(sess->shost)) {
+			found = sess;
+			break;
+		}
+	}
+	mutex_unlock(&kiscsi_sessions_mutex);
+	return found;
+}
+
+/**
+ * kiscsi_session_put() - release kiscsi_session_get()'s reference
+ * @sess: the session
+ */
+void kiscsi_session_put(struct kiscsi_session *sess)
+{
+	scsi_host_put(sess->shost);
+}
+
+/**
+ * kiscsi_session_next() - the first session with an id of at least @sid
+ * @sid: where a dump resumes
+ *
+ * Return: a referenced session, or NULL at the end.
+ */
+struct kiscsi_session *kiscsi_session_next(u32 sid)
+{
+	struct kiscsi_session *sess, *found = NULL;
+
+	mutex_lock(&kiscsi_sessions_mutex);
+	list_for_each_entry(sess, &kiscsi_sessions, node) {
+		if (sess->shost->host_no >= sid &&
+		    (!found || sess->shost->host_no < found->shost->host_no))
+			found = sess;
+	}
+	if (found && !scsi_host_get(found->shost))
+		found = NULL;
+	mutex_unlock(&kiscsi_sessions_mutex);
+	return found;
+}
