@@ -91,6 +91,7 @@ fi
 
 echo "== static checks"
 step build/kiscsictl make -s -C tools/kiscsictl clean kiscsictl
+step unit/kiscsictl make -s -C tools/kiscsictl test
 step lint bash -c "scripts/lint.sh"
 step ynl/spec-matches-uapi scripts/ynl-gen.sh --check
 if [ -f "$bench/unit/Makefile" ]; then

@@ -7,6 +7,9 @@
  * Every command that prints takes -j for one JSON document on stdout. Exit
  * status is 0 on success, 1 when the operation failed and 2 for bad usage,
  * with a one-line reason on stderr.
+ *
+ * The session commands live in their own files (discover.c, login.c,
+ * list.c); this one has the command table, main(), version and help.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,78 +27,46 @@
 
 const char *prog_version = VERSION;
 
-static const struct subcmd *find_cmd(const char *name);
-static void print_usage(FILE *f);
+static int cmd_version(struct ctl *ctl, int argc, char **argv);
+static int cmd_help(struct ctl *ctl, int argc, char **argv);
 
-/**
- * ctl_fail() - print a one-line reason for a failed operation
- * @ctl: invocation state
- * @what: what was being done
- * @err: negative errno
- *
- * Return: EXIT_FAIL, to return from the subcommand.
- */
-int ctl_fail(struct ctl *ctl, const char *what, int err)
+static const struct subcmd version_cmd = {
+	"version", cmd_version, "",
+	"show the tool's and the loaded module's versions", NULL,
+};
+
+static const struct subcmd help_cmd = {
+	"help", cmd_help, "[COMMAND]", "show the commands, or one command's usage",
+	NULL,
+};
+
+static const struct subcmd *const cmds[] = {
+	&discover_cmd,
+	&login_cmd,
+	&logout_cmd,
+	&list_cmd,
+	&version_cmd,
+	&help_cmd,
+};
+
+static const struct subcmd *find_cmd(const char *name)
 {
-	const char *hint = "";
+	size_t i;
 
-	switch (-err) {
-	case EPERM:
-	case EACCES:
-		hint = " (kiscsictl needs CAP_NET_ADMIN: run it as root)";
-		break;
-	}
-	if (ctl->nl.extack[0])
-		fprintf(stderr, "kiscsictl: %s: %s%s\n", what, ctl->nl.extack, hint);
-	else
-		fprintf(stderr, "kiscsictl: %s: %s%s\n", what, strerror(-err), hint);
-	return EXIT_FAIL;
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (!strcmp(cmds[i]->name, name))
+			return cmds[i];
+	return NULL;
 }
 
-/**
- * ctl_connect() - open the netlink connection to the module
- * @ctl: invocation state
- *
- * Return: 0, or EXIT_FAIL after printing why.
- */
-int ctl_connect(struct ctl *ctl)
+static void print_usage(FILE *f)
 {
-	int ret;
+	size_t i;
 
-	if (ctl->connected)
-		return 0;
-	ret = knl_open(&ctl->nl);
-	if (ret == -ENOENT) {
-		fprintf(stderr, "kiscsictl: the kiscsi module is not loaded (modprobe kiscsi)\n");
-		return EXIT_FAIL;
-	}
-	if (ret)
-		return ctl_fail(ctl, "cannot talk to the kiscsi module", ret);
-	ctl->connected = 1;
-	return 0;
-}
-
-/**
- * want_help() - handle -h/--help for a subcommand that takes no options
- * @argc: arguments after the subcommand name
- * @argv: the arguments
- * @cmd: the subcommand
- *
- * Return: 1 when help was printed, 0 to go on, -1 on an unknown argument.
- */
-int want_help(int argc, char **argv, const struct subcmd *cmd)
-{
-	if (argc > 0 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
-		printf("usage: kiscsictl [-j] %s %s\n  %s\n", cmd->name, cmd->args,
-		       cmd->help);
-		return 1;
-	}
-	if (argc > 0) {
-		fprintf(stderr, "kiscsictl: %s: unexpected argument '%s'\n",
-			cmd->name, argv[0]);
-		return -1;
-	}
-	return 0;
+	fprintf(f, "usage: kiscsictl [-j|--json] COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->help);
+	fprintf(f, "\n'kiscsictl COMMAND --help' shows a command's arguments.\n");
 }
 
 struct version_reply {
@@ -131,7 +102,7 @@ static int cmd_version(struct ctl *ctl, int argc, char **argv)
 	struct nlmsghdr *nlh;
 	int ret;
 
-	ret = want_help(argc, argv, find_cmd("version"));
+	ret = want_help(argc - 1, argv + 1, &version_cmd);
 	if (ret)
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
 	ret = ctl_connect(ctl);
@@ -169,43 +140,20 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv)
 	const struct subcmd *c;
 
 	(void)ctl;
-	if (argc == 0) {
+	if (argc < 2) {
 		print_usage(stdout);
 		return EXIT_OK;
 	}
-	c = find_cmd(argv[0]);
+	c = find_cmd(argv[1]);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		c = &help_cmd;
 	if (!c) {
-		fprintf(stderr, "kiscsictl: unknown command '%s'\n", argv[0]);
+		fprintf(stderr, "kiscsictl: unknown command '%s' (see kiscsictl help)\n",
+			argv[1]);
 		return EXIT_USAGE;
 	}
-	printf("usage: kiscsictl [-j] %s %s\n  %s\n", c->name, c->args, c->help);
+	cmd_usage(stdout, c);
 	return EXIT_OK;
-}
-
-static const struct subcmd cmds[] = {
-	{ "version", cmd_version, "",
-	  "show the tool's and the loaded module's versions" },
-	{ "help", cmd_help, "[COMMAND]", "show the commands, or one command's usage" },
-};
-
-static const struct subcmd *find_cmd(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(cmds); i++)
-		if (!strcmp(cmds[i].name, name))
-			return &cmds[i];
-	return NULL;
-}
-
-static void print_usage(FILE *f)
-{
-	size_t i;
-
-	fprintf(f, "usage: kiscsictl [-j|--json] COMMAND [ARGS]\n\ncommands:\n");
-	for (i = 0; i < ARRAY_SIZE(cmds); i++)
-		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
-	fprintf(f, "\n'kiscsictl COMMAND --help' shows a command's arguments.\n");
 }
 
 int main(int argc, char **argv)
@@ -241,7 +189,7 @@ int main(int argc, char **argv)
 			argv[i]);
 		return EXIT_USAGE;
 	}
-	ret = c->run(&ctl, argc - i - 1, argv + i + 1);
+	ret = c->run(&ctl, argc - i, argv + i);
 	knl_close(&ctl.nl);
 	return ret;
 }

@@ -3,13 +3,16 @@
  * kiscsictl: the thin generic netlink layer over libmnl.
  *
  * One request at a time: build it with knl_msg(), send and receive every
- * answer with knl_request(). Errors are negative errno values; when the
- * kernel explains an error (extack), the text is kept in knl.extack.
+ * answer with knl_request(), up to the ack of a "do" or the NLMSG_DONE of a
+ * dump. Errors are negative errno values; when the kernel explains an error
+ * (extack), the text is kept in knl.extack.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -79,61 +82,140 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return ctx->cb ? ctx->cb(nlh, ctx->data) : MNL_CB_OK;
 }
 
+/* Keep the kernel's extack message of an error, ack or NLMSG_DONE. */
+static void get_extack(struct knl *nl, const struct nlmsghdr *nlh, unsigned int off)
+{
+	const struct nlattr *a;
+
+	/* mnl_nlmsg_ok() made sure of nlmsg_len >= NLMSG_HDRLEN. */
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off > nlh->nlmsg_len - NLMSG_HDRLEN)
+		return;
+	mnl_attr_for_each(a, nlh, off) {
+		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(nl->extack, sizeof(nl->extack), "%s",
+				 mnl_attr_get_str(a));
+	}
+}
+
 /* NLMSG_ERROR: keep the extack message, hand the errno to the caller. */
 static int error_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct knl *nl = ((struct req_ctx *)data)->nl;
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	unsigned int off;
+	unsigned int off = sizeof(*err);
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		/* With NETLINK_CAP_ACK only the request's header is echoed. */
-		off = sizeof(*err);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-		mnl_attr_for_each(a, nlh, off) {
-			if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
-			    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-				snprintf(nl->extack, sizeof(nl->extack), "%s",
-					 mnl_attr_get_str(a));
-		}
-	}
+	/* With NETLINK_CAP_ACK only the request's header is echoed. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	get_extack(nl, nlh, off);
 	if (err->error == 0)
 		return MNL_CB_STOP;
 	errno = -err->error;
 	return MNL_CB_ERROR;
 }
 
-static int run(struct knl *nl, uint32_t seq, mnl_cb_t cb, void *data)
+/*
+ * NLMSG_DONE ends a dump (a dump gets no ack). Its payload is the dump's
+ * result, an int: negative when the dump failed part way, with an extack
+ * message after it.
+ */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
 {
-	char buf[32768];	/* MNL_SOCKET_DUMP_SIZE, which libmnl 1.0.4 lacks */
-	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = error_cb };
-	struct req_ctx ctx = { .nl = nl, .cb = cb, .data = data };
-	ssize_t n;
-	int ret;
+	struct knl *nl = ((struct req_ctx *)data)->nl;
+	int err = 0;
 
-	for (;;) {
-		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run2(buf, n, seq, nl->portid, data_cb, &ctx,
-				  ctl, NLMSG_MIN_TYPE);
-		if (ret == MNL_CB_ERROR)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
+	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(err)))
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	get_extack(nl, nlh, NLMSG_ALIGN(sizeof(err)));
+	if (err >= 0)
+		return MNL_CB_STOP;
+	errno = -err;
+	return MNL_CB_ERROR;
 }
 
 /**
- * knl_msg() - start a kiscsi request in @buf (MNL_SOCKET_BUFFER_SIZE bytes)
+ * knl_parse() - hand one received buffer to the callbacks
+ * @nl: connection, for the portid and the extack
+ * @buf: what recv() returned
+ * @len: its length
+ * @seq: the request's sequence number
+ * @cb: called for each answer message, may be NULL
+ * @data: passed to @cb
+ *
+ * Return: 1 when more answers follow, 0 after the ack or NLMSG_DONE, or a
+ * negative errno (-EINTR when a dump was interrupted by a change).
+ */
+int knl_parse(struct knl *nl, const void *buf, size_t len, uint32_t seq,
+	      mnl_cb_t cb, void *data)
+{
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+	};
+	struct req_ctx ctx = { .nl = nl, .cb = cb, .data = data };
+	int ret;
+
+	ret = mnl_cb_run2(buf, len, seq, nl->portid, data_cb, &ctx, ctl,
+			  NLMSG_MIN_TYPE);
+	if (ret == MNL_CB_ERROR)
+		return errno ? -errno : -EPROTO;
+	return ret == MNL_CB_STOP ? 0 : 1;
+}
+
+/*
+ * Receive one datagram whole: peek at its size first, so that neither a big
+ * dump part nor a big discovery answer is cut.
+ */
+static ssize_t recv_whole(struct knl *nl, char **buf, size_t *size)
+{
+	int fd = mnl_socket_get_fd(nl->sock);
+	ssize_t n;
+	char *p;
+
+	do
+		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n > *size) {
+		p = realloc(*buf, n);
+		if (!p)
+			return -ENOMEM;
+		*buf = p;
+		*size = n;
+	}
+	n = mnl_socket_recvfrom(nl->sock, *buf, *size);
+	return n < 0 ? -errno : n;
+}
+
+static int run(struct knl *nl, uint32_t seq, mnl_cb_t cb, void *data)
+{
+	size_t size = KNL_RECV_SIZE;
+	char *buf = malloc(size);
+	ssize_t n;
+	int ret = 1;
+
+	if (!buf)
+		return -ENOMEM;
+	while (ret > 0) {
+		n = recv_whole(nl, &buf, &size);
+		ret = n < 0 ? n : knl_parse(nl, buf, n, seq, cb, data);
+	}
+	free(buf);
+	return ret;
+}
+
+/**
+ * knl_msg() - start a kiscsi request in @buf
  * @nl: open connection
- * @buf: message buffer
+ * @buf: message buffer, MNL_SOCKET_BUFFER_SIZE bytes, or KNL_MSG_SIZE for
+ *       requests that carry many attributes (append those with the _check
+ *       helpers of libmnl)
  * @cmd: KISCSI_CMD_*
  * @flags: extra NLM_F_* flags (NLM_F_DUMP for dumps)
  *
@@ -154,7 +236,7 @@ struct nlmsghdr *knl_msg(struct knl *nl, void *buf, uint8_t cmd, uint16_t flags)
 }
 
 /**
- * knl_request() - send @req and feed every answer to @cb until the ack
+ * knl_request() - send @req and feed every answer to @cb until the end
  * @nl: open connection
  * @req: request from knl_msg()
  * @cb: called for each answer message, may be NULL

@@ -5,8 +5,12 @@
 #ifndef KISCSICTL_NL_H
 #define KISCSICTL_NL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <libmnl/libmnl.h>
+
+#define KNL_MSG_SIZE	32768	/* a request with every portal and -o option */
+#define KNL_RECV_SIZE	32768	/* MNL_SOCKET_DUMP_SIZE, which libmnl 1.0.4 lacks */
 
 struct knl {
 	struct mnl_socket *sock;
@@ -21,5 +25,7 @@ int knl_open(struct knl *nl);
 void knl_close(struct knl *nl);
 struct nlmsghdr *knl_msg(struct knl *nl, void *buf, uint8_t cmd, uint16_t flags);
 int knl_request(struct knl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data);
+int knl_parse(struct knl *nl, const void *buf, size_t len, uint32_t seq,
+	      mnl_cb_t cb, void *data);
 
 #endif

@@ -370,13 +370,13 @@ static int put_conn(struct sk_buff *skb, const struct kiscsi_conn *conn)
 	    put_portal(skb, KISCSI_A_CONN_LOCAL, &conn->local) ||
 	    put_portal(skb, KISCSI_A_CONN_REMOTE, &conn->remote.ss) ||
 	    nla_put_u64_64bit(skb, KISCSI_A_CONN_CMDS,
-			      atomic64_read(&conn->stats.cmds), 0) ||
+			      atomic64_read(&conn->stats.cmds), KISCSI_A_CONN_PAD) ||
 	    nla_put_u64_64bit(skb, KISCSI_A_CONN_BYTES_IN,
-			      atomic64_read(&conn->stats.bytes_in), 0) ||
+			      atomic64_read(&conn->stats.bytes_in), KISCSI_A_CONN_PAD) ||
 	    nla_put_u64_64bit(skb, KISCSI_A_CONN_BYTES_OUT,
-			      atomic64_read(&conn->stats.bytes_out), 0) ||
+			      atomic64_read(&conn->stats.bytes_out), KISCSI_A_CONN_PAD) ||
 	    nla_put_u64_64bit(skb, KISCSI_A_CONN_ERRORS,
-			      atomic64_read(&conn->stats.errors), 0))
+			      atomic64_read(&conn->stats.errors), KISCSI_A_CONN_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -406,7 +406,7 @@ int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
 			   sess->proposal.initiator_name) ||
 	    nla_put_u32(skb, KISCSI_A_SESSION_TYPE, KISCSI_SESSION_TYPE_NORMAL) ||
 	    nla_put_u32(skb, KISCSI_A_SESSION_STATE, READ_ONCE(sess->state)) ||
-	    nla_put_u64_64bit(skb, KISCSI_A_SESSION_ISID, isid, 0) ||
+	    nla_put_u64_64bit(skb, KISCSI_A_SESSION_ISID, isid, KISCSI_A_SESSION_PAD) ||
 	    nla_put_u16(skb, KISCSI_A_SESSION_TSIH, sess->tsih) ||
 	    put_params(skb, &sess->params)) {
 		ret = -EMSGSIZE;
@@ -420,7 +420,8 @@ int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
 	}
 	shost_for_each_device(sdev, sess->shost) {
 		nest = nla_nest_start(skb, KISCSI_A_SESSION_LUN);
-		if (!nest || nla_put_u64_64bit(skb, KISCSI_A_LUN_LUN, sdev->lun, 0) ||
+		if (!nest || nla_put_u64_64bit(skb, KISCSI_A_LUN_LUN, sdev->lun,
+						   KISCSI_A_LUN_PAD) ||
 		    nla_put_u32(skb, KISCSI_A_LUN_CHANNEL, sdev->channel) ||
 		    nla_put_u32(skb, KISCSI_A_LUN_ID, sdev->id)) {
 			scsi_device_put(sdev);

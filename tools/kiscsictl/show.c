@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kiscsictl: sessions on stdout, as a readable block or as JSON.
+ *
+ * The JSON form is a stable interface, documented field by field in
+ * Documentation/kiscsictl-json.rst: fields may be added, never renamed,
+ * retyped or removed. Change both together.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include <linux/kiscsi.h>
+
+#include "session.h"
+
+#define ISID_MASK	UINT64_C(0xffffffffffff)	/* 48 bits */
+
+static const char *const session_states[] = {
+	[KISCSI_SESSION_STATE_LOGIN] = "login",
+	[KISCSI_SESSION_STATE_UP] = "up",
+	[KISCSI_SESSION_STATE_RECOVERY] = "recovery",
+	[KISCSI_SESSION_STATE_FAILED] = "failed",
+	[KISCSI_SESSION_STATE_LOGOUT] = "logout",
+};
+
+static const char *const conn_states[] = {
+	[KISCSI_CONN_STATE_LOGIN] = "login",
+	[KISCSI_CONN_STATE_UP] = "up",
+	[KISCSI_CONN_STATE_FAILED] = "failed",
+	[KISCSI_CONN_STATE_CLOSING] = "closing",
+};
+
+static const char *const session_types[] = {
+	[KISCSI_SESSION_TYPE_NORMAL] = "normal",
+	[KISCSI_SESSION_TYPE_DISCOVERY] = "discovery",
+};
+
+static const char *enum_name(const char *const *names, size_t n, uint32_t v)
+{
+	return v < n && names[v] ? names[v] : "unknown";
+}
+
+const char *session_state_name(uint32_t state)
+{
+	return enum_name(session_states, ARRAY_SIZE(session_states), state);
+}
+
+const char *conn_state_name(uint32_t state)
+{
+	return enum_name(conn_states, ARRAY_SIZE(conn_states), state);
+}
+
+const char *session_type_name(uint32_t type)
+{
+	return enum_name(session_types, ARRAY_SIZE(session_types), type);
+}
+
+static void text_conn(FILE *f, const struct sconn *c)
+{
+	char remote[PORTAL_STRLEN], local[PORTAL_STRLEN];
+
+	fprintf(f, "  Connection %u: %s  %s", c->cid, conn_state_name(c->state),
+		c->remote.family ? portal_str(&c->remote, remote, sizeof(remote)) : "-");
+	if (c->local.family)
+		fprintf(f, " from %s", portal_str(&c->local, local, sizeof(local)));
+	fprintf(f, "\n    cmds %" PRIu64 "  bytes in %" PRIu64 "  bytes out %" PRIu64
+		"  errors %" PRIu64 "\n", c->cmds, c->bytes_in, c->bytes_out, c->errors);
+}
+
+static void text_luns(FILE *f, const struct session *s)
+{
+	char dev[300];
+	size_t i;
+
+	if (!s->n_luns) {
+		fprintf(f, "  LUNs: none\n");
+		return;
+	}
+	fprintf(f, "  LUNs:\n");
+	for (i = 0; i < s->n_luns; i++) {
+		const struct slun *l = &s->luns[i];
+
+		if (lun_device(s->sid, l, dev, sizeof(dev)))
+			snprintf(dev, sizeof(dev), "(no disk attached)");
+		fprintf(f, "    %u:%u:%u:%" PRIu64 "  %s\n", s->sid, l->channel,
+			l->id, l->lun, dev);
+	}
+}
+
+/**
+ * session_show_text() - print a session as a readable block
+ * @f: where to
+ * @s: the session
+ */
+void session_show_text(FILE *f, const struct session *s)
+{
+	char a[ISCSI_NAME_BUF], b[PARAM_VALUE_MAX + 1];
+	size_t i;
+
+	fprintf(f, "Session %u: %s\n", s->sid, printable(s->target, a, sizeof(a)));
+	fprintf(f, "  State: %s  Type: %s  ISID: %012" PRIx64 "  TSIH: %u\n",
+		session_state_name(s->state), session_type_name(s->type),
+		s->isid & ISID_MASK, s->tsih);
+	fprintf(f, "  Initiator: %s\n", printable(s->initiator, a, sizeof(a)));
+	for (i = 0; i < s->n_conns; i++)
+		text_conn(f, &s->conns[i]);
+	if (s->n_params)
+		fprintf(f, "  Negotiated:\n");
+	for (i = 0; i < s->n_params; i++)
+		fprintf(f, "    %s=%s\n", printable(s->params[i].key, a, sizeof(a)),
+			printable(s->params[i].value, b, sizeof(b)));
+	text_luns(f, s);
+}
+
+static void json_portal(struct json *j, const char *key, const struct portal *p)
+{
+	char buf[PORTAL_STRLEN];
+
+	if (p->family)
+		json_str(j, key, portal_str(p, buf, sizeof(buf)));
+	else
+		json_null(j, key);
+}
+
+static void json_conn(struct json *j, const struct sconn *c)
+{
+	json_obj_open(j, NULL);
+	json_u64(j, "cid", c->cid);
+	json_str(j, "state", conn_state_name(c->state));
+	json_portal(j, "portal", &c->remote);
+	json_portal(j, "local", &c->local);
+	json_u64(j, "cmds", c->cmds);
+	json_u64(j, "bytes_in", c->bytes_in);
+	json_u64(j, "bytes_out", c->bytes_out);
+	json_u64(j, "errors", c->errors);
+	json_obj_close(j);
+}
+
+static void json_luns(struct json *j, const struct session *s)
+{
+	char dev[300];
+	size_t i;
+
+	json_arr_open(j, "luns");
+	for (i = 0; i < s->n_luns; i++) {
+		json_obj_open(j, NULL);
+		json_u64(j, "lun", s->luns[i].lun);
+		if (lun_device(s->sid, &s->luns[i], dev, sizeof(dev)))
+			json_null(j, "device");
+		else
+			json_str(j, "device", dev);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+}
+
+/**
+ * session_show_json() - write a session as one JSON object
+ * @j: writer
+ * @s: the session
+ */
+void session_show_json(struct json *j, const struct session *s)
+{
+	char isid[16];
+	size_t i;
+
+	snprintf(isid, sizeof(isid), "%012" PRIx64, s->isid & ISID_MASK);
+	json_obj_open(j, NULL);
+	json_u64(j, "sid", s->sid);
+	json_str(j, "target", s->target);
+	json_str(j, "initiator", s->initiator);
+	json_str(j, "type", session_type_name(s->type));
+	json_str(j, "state", session_state_name(s->state));
+	json_str(j, "isid", isid);
+	json_u64(j, "tsih", s->tsih);
+	json_arr_open(j, "connections");
+	for (i = 0; i < s->n_conns; i++)
+		json_conn(j, &s->conns[i]);
+	json_arr_close(j);
+	json_obj_open(j, "params");
+	for (i = 0; i < s->n_params; i++)
+		json_str(j, s->params[i].key, s->params[i].value);
+	json_obj_close(j);
+	json_luns(j, s);
+	json_obj_close(j);
+}
+
+/**
+ * sessions_show() - print a list of sessions, text or JSON array
+ * @ctl: invocation (-j)
+ * @l: the sessions
+ */
+void sessions_show(struct ctl *ctl, const struct session_list *l)
+{
+	struct json j;
+	size_t i;
+
+	if (ctl->json) {
+		json_init(&j, stdout);
+		json_arr_open(&j, NULL);
+		for (i = 0; i < l->n; i++)
+			session_show_json(&j, &l->s[i]);
+		json_arr_close(&j);
+		json_end(&j);
+		return;
+	}
+	if (!l->n)
+		printf("No sessions.\n");
+	for (i = 0; i < l->n; i++) {
+		if (i)
+			printf("\n");
+		session_show_text(stdout, &l->s[i]);
+	}
+}

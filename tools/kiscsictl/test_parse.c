@@ -1,0 +1,1129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kiscsictl unit tests: what can be checked without the module. Portal
+ * parsing, iSCSI name rules, the initiator name files, -o and the other
+ * arguments, the netlink encoding of requests and the decoding of answers
+ * (fed as crafted messages), the NLMSG_DONE and error handling of nl.c,
+ * the sysfs lookup of LUN devices, and the JSON and text output.
+ *
+ *   make test      prints every failure, then "N passed, N failed"
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include <linux/kiscsi.h>
+
+#include "discover.h"
+#include "session.h"
+
+#define FAMILY	0x1c		/* any id >= NLMSG_MIN_TYPE */
+#define PORTID	4242
+#define SEQ	77
+
+static int passed, failed;
+static char tmpdir[64];
+
+static void check(int ok, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		passed++;
+		return;
+	}
+	failed++;
+	printf("FAIL line %d: ", line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+#define CHECK(cond, ...)	check(!!(cond), __LINE__, __VA_ARGS__)
+
+/* Capture what a piece of code writes to @fd (stdout or stderr). */
+struct capture {
+	int fd;
+	int saved;
+	FILE *tmp;
+	char text[8192];
+};
+
+static void cap_begin(struct capture *c, int fd)
+{
+	fflush(NULL);
+	c->fd = fd;
+	c->saved = dup(fd);
+	c->tmp = tmpfile();
+	dup2(fileno(c->tmp), fd);
+}
+
+static const char *cap_end(struct capture *c)
+{
+	size_t n;
+
+	fflush(NULL);
+	dup2(c->saved, c->fd);
+	close(c->saved);
+	rewind(c->tmp);
+	n = fread(c->text, 1, sizeof(c->text) - 1, c->tmp);
+	c->text[n] = '\0';
+	fclose(c->tmp);
+	return c->text;
+}
+
+/* Split @s (modified) on spaces into @argv; returns argc. */
+static int mkargv(char *s, char **argv, int max)
+{
+	int n = 0;
+	char *tok;
+
+	for (tok = strtok(s, " "); tok && n < max - 1; tok = strtok(NULL, " "))
+		argv[n++] = tok;
+	argv[n] = NULL;
+	return n;
+}
+
+/* ---- portals ---- */
+
+static const struct {
+	const char *in;
+	int family;
+	const char *out;
+} good_portals[] = {
+	{ "10.0.0.1", AF_INET, "10.0.0.1:3260" },
+	{ "10.0.0.1:3261", AF_INET, "10.0.0.1:3261" },
+	{ "192.168.100.200:65535", AF_INET, "192.168.100.200:65535" },
+	{ "[::1]", AF_INET6, "[::1]:3260" },
+	{ "[fe80::1:2]:860", AF_INET6, "[fe80::1:2]:860" },
+	{ "2001:db8::5", AF_INET6, "[2001:db8::5]:3260" },
+	{ "::1", AF_INET6, "[::1]:3260" },
+	{ "[::ffff:10.0.0.1]:1", AF_INET6, "[::ffff:10.0.0.1]:1" },
+	{ "127.0.0.1:3260", AF_INET, "127.0.0.1:3260" },
+};
+
+static const char *const bad_portals[] = {
+	"", ":3260", "10.0.0.1:", "10.0.0.1:0", "10.0.0.1:65536", "10.0.0.1:-1",
+	"10.0.0.1:+80", "10.0.0.1:80x", "10.0.0.1: 80", "[::1", "[::1]x",
+	"[::1]:", "[::1]:0", "[10.0.0.1]", "[]", "[fe80::1%eth0]:3260",
+	"fe80::1%eth0", "999.1.1.1", "1.2.3", "10.0.0.256:3260",
+	"2001:db8::5:3260:x", "[2001:db8::zz]", "[::1]:3260:1",
+};
+
+static void test_portal_parse(void)
+{
+	char why[160], out[PORTAL_STRLEN];
+	struct portal p;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(good_portals); i++) {
+		ret = portal_parse(good_portals[i].in, &p, why, sizeof(why));
+		CHECK(!ret, "portal '%s' refused: %s", good_portals[i].in, why);
+		if (ret)
+			continue;
+		CHECK(p.family == good_portals[i].family, "portal '%s' family %d",
+		      good_portals[i].in, p.family);
+		portal_str(&p, out, sizeof(out));
+		CHECK(!strcmp(out, good_portals[i].out), "portal '%s' printed '%s', want '%s'",
+		      good_portals[i].in, out, good_portals[i].out);
+		CHECK(p.tpgt == TPGT_NONE, "portal '%s' has a tpgt", good_portals[i].in);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad_portals); i++) {
+		why[0] = '\0';
+		ret = portal_parse(bad_portals[i], &p, why, sizeof(why));
+		CHECK(ret == -EINVAL, "bad portal '%s' accepted", bad_portals[i]);
+		CHECK(why[0] && !strchr(why, '\n'), "bad portal '%s': no one-line reason",
+		      bad_portals[i]);
+	}
+	/* A name goes through getaddrinfo(); localhost is in /etc/hosts. */
+	ret = portal_parse("localhost:3262", &p, why, sizeof(why));
+	CHECK(!ret && (p.family == AF_INET || p.family == AF_INET6) && p.port == 3262,
+	      "localhost:3262: %d %s", ret, ret ? why : "");
+	portal_parse("fe80::1%eth0", &p, why, sizeof(why));
+	CHECK(strstr(why, "scoped"), "bare scoped address: '%s'", why);
+	ret = portal_parse("10.1.2.3", &p, why, sizeof(why));
+	CHECK(!ret && !memcmp(p.addr, "\x0a\x01\x02\x03", 4), "IPv4 not in network order");
+	portal_parse("[2001:db8::1]:3260", &p, why, sizeof(why));
+	portal_addr_str(&p, out, sizeof(out));
+	CHECK(!strcmp(out, "2001:db8::1"), "address alone: '%s'", out);
+	memset(&p, 0, sizeof(p));
+	portal_str(&p, out, sizeof(out));
+	CHECK(!strcmp(out, "?:0"), "empty portal printed '%s'", out);
+}
+
+static struct nlmsghdr *put_msg(char *buf, size_t *off, uint16_t type,
+				uint16_t flags, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + *off);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = PORTID;
+	return nlh;
+}
+
+static struct nlmsghdr *put_genl(char *buf, size_t *off, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = put_msg(buf, off, FAMILY, 0, SEQ);
+	struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+
+	g->cmd = cmd;
+	g->version = KISCSI_FAMILY_VERSION;
+	return nlh;
+}
+
+static void test_portal_nl(void)
+{
+	char buf[512], why[160];
+	struct portal p, q;
+	struct nlattr *a, *n;
+	size_t off = 0;
+	struct nlmsghdr *nlh = put_genl(buf, &off, KISCSI_CMD_LOGIN);
+	uint32_t len;
+	int seen = 0;
+
+	portal_parse("10.0.0.1:3261", &p, why, sizeof(why));
+	CHECK(!portal_put(nlh, sizeof(buf), KISCSI_A_SESSION_PORTAL, &p), "portal_put v4");
+	portal_parse("[2001:db8::7]", &p, why, sizeof(why));
+	CHECK(!portal_put(nlh, sizeof(buf), KISCSI_A_SESSION_PORTAL, &p), "portal_put v6");
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		CHECK(mnl_attr_get_type(a) == KISCSI_A_SESSION_PORTAL, "portal nest type");
+		CHECK(a->nla_type & NLA_F_NESTED, "portal nest lacks NLA_F_NESTED");
+		mnl_attr_for_each_nested(n, a) {
+			if (mnl_attr_get_type(n) == KISCSI_A_PORTAL_ADDR4)
+				CHECK(mnl_attr_get_payload_len(n) == 4 &&
+				      !memcmp(mnl_attr_get_payload(n), "\x0a\0\0\x01", 4),
+				      "ADDR4 is not 4 bytes in network order");
+			if (mnl_attr_get_type(n) == KISCSI_A_PORTAL_ADDR6)
+				CHECK(mnl_attr_get_payload_len(n) == 16, "ADDR6 is not 16 bytes");
+			if (mnl_attr_get_type(n) == KISCSI_A_PORTAL_PORT)
+				CHECK(mnl_attr_get_payload_len(n) == 2 &&
+				      mnl_attr_get_u16(n) == (seen ? 3260 : 3261),
+				      "PORT is not a host-order u16");
+		}
+		portal_get(a, &q);
+		CHECK(q.family == (seen ? AF_INET6 : AF_INET), "portal_get family");
+		seen++;
+	}
+	CHECK(seen == 2, "%d portal nests, want 2", seen);
+	CHECK(!memcmp(q.addr, p.addr, 16) && q.port == p.port, "v6 portal round trip");
+
+	/* No room: refused, and the message is as it was. */
+	len = nlh->nlmsg_len;
+	CHECK(portal_put(nlh, len + 20, KISCSI_A_SESSION_PORTAL, &p) == -EMSGSIZE,
+	      "portal_put without room");
+	CHECK(nlh->nlmsg_len == len, "a refused portal_put changed the message");
+}
+
+/* ---- names ---- */
+
+static const char *const good_names[] = {
+	"iqn.2003-01.org.linux-iscsi.host.x8664:sn.0123456789ab",
+	"iqn.2001-04.com.example:storage:diskarrays-sn-a8675309",
+	"iqn.2001-04.com.example",
+	"iqn.1993-08.org.debian:01:abcdef012345",
+	"iqn.2004-10.org.kiscsi:my-host.example.com-0011223344ff",
+	"eui.02004567A425678D",
+	"eui.02004567a425678d",
+	"naa.52004567BA64678D",
+	"naa.62004567BA64678D0123456789ABCDEF",
+};
+
+static const struct {
+	const char *name;
+	const char *why;	/* part of the reason */
+} bad_names[] = {
+	{ "", "empty" },
+	{ "iqn.2001-04.com.Example:x", "use 'iqn.2001-04.com.example:x'" },
+	{ "IQN.2001-04.com.example", "lowercase" },
+	{ "iqn.2001-4.com.example", "YYYY-MM" },
+	{ "iqn.01-04.com.example", "YYYY-MM" },
+	{ "iqn.2001-13.com.example", "month 13" },
+	{ "iqn.2001-00.com.example", "month 00" },
+	{ "iqn.2001-04", "YYYY-MM" },
+	{ "iqn.2001-04.", "naming authority" },
+	{ "iqn.2001-04.:x", "naming authority" },
+	{ "iqn.2001-04.com..example", "naming authority" },
+	{ "iqn.2001-04.com.example.:x", "naming authority" },
+	{ "iqn.2001-04.com.example:a_b", "'_' is not allowed" },
+	{ "iqn.2001-04.com.example:a b", "' ' is not allowed" },
+	{ "iqn.2001-04.com.example:\x01", "byte 0x01" },
+	{ "iqn.2001-04.com.example:caf\xc3\xa9", "byte 0xc3" },
+	{ "eui.02004567A425678", "16 hexadecimal digits" },
+	{ "eui.02004567A425678D0", "16 hexadecimal digits" },
+	{ "eui.02004567A425678G", "hexadecimal digits only" },
+	{ "EUI.02004567A425678D", "lowercase" },
+	{ "naa.52004567BA64678D01", "16 or 32" },
+	{ "naa.", "16 or 32" },
+	{ "iscsi.target0", "starts with iqn." },
+	{ "target0", "starts with iqn." },
+};
+
+static void test_names(void)
+{
+	char why[NAME_WHY_LEN], longname[300];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(good_names); i++)
+		CHECK(!iscsi_name_check(good_names[i], why, sizeof(why)),
+		      "name '%s' refused: %s", good_names[i], why);
+	for (i = 0; i < ARRAY_SIZE(bad_names); i++) {
+		why[0] = '\0';
+		CHECK(iscsi_name_check(bad_names[i].name, why, sizeof(why)) == -EINVAL,
+		      "bad name '%s' accepted", bad_names[i].name);
+		CHECK(strstr(why, bad_names[i].why) && !strchr(why, '\n'),
+		      "name '%s': reason '%s' lacks '%s'", bad_names[i].name, why,
+		      bad_names[i].why);
+	}
+	/* 223 bytes is the limit, not 222 or 224. */
+	snprintf(longname, sizeof(longname), "iqn.2001-04.com.example:%0*d",
+		 ISCSI_NAME_MAX - 24, 0);
+	CHECK(strlen(longname) == ISCSI_NAME_MAX, "test name length %zu", strlen(longname));
+	CHECK(!iscsi_name_check(longname, why, sizeof(why)), "223-byte name refused: %s", why);
+	strcat(longname, "0");
+	CHECK(iscsi_name_check(longname, why, sizeof(why)) && strstr(why, "223"),
+	      "224-byte name: '%s'", why);
+	/* The lowercase hint of a 223-byte name fits. */
+	longname[ISCSI_NAME_MAX] = '\0';
+	longname[30] = 'X';
+	CHECK(iscsi_name_check(longname, why, sizeof(why)) &&
+	      strstr(why, longname + 31), "long uppercase hint cut: '%s'", why);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+static const struct {
+	const char *text;
+	int found;
+	const char *name;
+} name_files[] = {
+	{ "InitiatorName=iqn.1993-08.org.debian:01:abc\n", 1, "iqn.1993-08.org.debian:01:abc" },
+	{ "## DO NOT EDIT OR REMOVE THIS FILE!\n## If you remove this file...\n"
+	  "InitiatorName=iqn.1993-08.org.debian:01:def\n", 1, "iqn.1993-08.org.debian:01:def" },
+	{ "#InitiatorName=iqn.2000-01.com.old:x\nInitiatorName=iqn.2000-01.com.new:y\n", 1,
+	  "iqn.2000-01.com.new:y" },
+	{ "  \tInitiatorName=iqn.2000-01.com.a:b  \r\n", 1, "iqn.2000-01.com.a:b" },
+	{ "InitiatorName=iqn.2000-01.com.a:b", 1, "iqn.2000-01.com.a:b" },
+	{ "InitiatorAlias=foo\nInitiatorName=iqn.2000-01.com.a:c\n", 1, "iqn.2000-01.com.a:c" },
+	{ "GenerateName=yes\n", 0, NULL },
+	{ "# InitiatorName=iqn.2000-01.com.a:b\n", 0, NULL },
+	{ "InitiatorName=\n", 0, NULL },
+	{ "", 0, NULL },
+	{ "initiatorname=iqn.2000-01.com.a:b\n", 0, NULL },
+};
+
+static void test_name_files(void)
+{
+	char path[128], name[ISCSI_NAME_BUF];
+	size_t i;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/name", tmpdir);
+	for (i = 0; i < ARRAY_SIZE(name_files); i++) {
+		write_file(path, name_files[i].text);
+		name[0] = '\0';
+		ret = name_file_read(path, name, sizeof(name));
+		CHECK(ret == name_files[i].found, "name file %zu: %d", i, ret);
+		if (ret == 1)
+			CHECK(!strcmp(name, name_files[i].name), "name file %zu: '%s'", i, name);
+	}
+	snprintf(path, sizeof(path), "%s/absent", tmpdir);
+	CHECK(name_file_read(path, name, sizeof(name)) == 0, "absent file");
+	CHECK(name_file_read(tmpdir, name, sizeof(name)) < 0, "a directory is an error");
+}
+
+static void test_name_make(void)
+{
+	static const uint8_t rnd[NAME_RAND_BYTES] = { 0, 0x11, 0x22, 0x33, 0x44, 0xff };
+	char name[ISCSI_NAME_BUF], why[NAME_WHY_LEN], host[200];
+
+	CHECK(!name_make("My_Host.Example.COM", rnd, name, sizeof(name)), "name_make");
+	CHECK(!strcmp(name, "iqn.2004-10.org.kiscsi:my-host.example.com-0011223344ff"),
+	      "made '%s'", name);
+	CHECK(!iscsi_name_check(name, why, sizeof(why)), "made name invalid: %s", why);
+	name_make("", rnd, name, sizeof(name));
+	CHECK(!strcmp(name, "iqn.2004-10.org.kiscsi:host-0011223344ff"), "made '%s'", name);
+	memset(host, 'h', sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	name_make(host, rnd, name, sizeof(name));
+	CHECK(!iscsi_name_check(name, why, sizeof(why)), "long host: %s", why);
+	name_make("h\xc3\xa9\x01st", rnd, name, sizeof(name));
+	CHECK(!iscsi_name_check(name, why, sizeof(why)), "odd host: %s", why);
+}
+
+static void test_initiator_name(void)
+{
+	char open_path[128], our_path[128], name[ISCSI_NAME_BUF], again[ISCSI_NAME_BUF];
+	struct name_files f = { open_path, our_path };
+	char why[NAME_WHY_LEN];
+	struct stat st;
+
+	snprintf(open_path, sizeof(open_path), "%s/iscsi/initiatorname.iscsi", tmpdir);
+	snprintf(our_path, sizeof(our_path), "%s/etc/kiscsi/initiatorname", tmpdir);
+
+	CHECK(initiator_name("iqn.2000-01.com.given:x", &f, name, sizeof(name)) == EXIT_OK &&
+	      !strcmp(name, "iqn.2000-01.com.given:x"), "-I is not used first");
+
+	/* Nothing configured: made, saved 0644 in a new directory, kept. */
+	CHECK(initiator_name(NULL, &f, name, sizeof(name)) == EXIT_OK, "generate");
+	CHECK(!strncmp(name, NAME_GEN_PREFIX, strlen(NAME_GEN_PREFIX)), "made '%s'", name);
+	CHECK(strlen(name) > 13 && strspn(name + strlen(name) - 12, "0123456789abcdef") == 12 &&
+	      name[strlen(name) - 13] == '-', "made '%s' lacks -<12 hex>", name);
+	CHECK(!iscsi_name_check(name, why, sizeof(why)), "made name invalid: %s", why);
+	CHECK(!stat(our_path, &st) && (st.st_mode & 07777) == 0644, "saved file mode %o",
+	      st.st_mode & 07777);
+	CHECK(name_file_read(our_path, again, sizeof(again)) == 1 && !strcmp(again, name),
+	      "saved name '%s' is not '%s'", again, name);
+	CHECK(initiator_name(NULL, &f, again, sizeof(again)) == EXIT_OK &&
+	      !strcmp(again, name), "second run: '%s', not '%s'", again, name);
+	CHECK(name_file_write(our_path, "iqn.2000-01.com.other:x") == -EEXIST,
+	      "a saved name was replaced");
+
+	/* open-iscsi's name comes first. */
+	snprintf(why, sizeof(why), "%s/iscsi", tmpdir);
+	mkdir(why, 0755);
+	write_file(open_path, "InitiatorName=iqn.1993-08.org.debian:01:c0ffee\n");
+	CHECK(initiator_name(NULL, &f, name, sizeof(name)) == EXIT_OK &&
+	      !strcmp(name, "iqn.1993-08.org.debian:01:c0ffee"), "open-iscsi name: '%s'", name);
+	write_file(open_path, "GenerateName=yes\n");
+	CHECK(initiator_name(NULL, &f, name, sizeof(name)) == EXIT_OK &&
+	      !strcmp(name, again), "no name in open-iscsi's file: '%s'", name);
+	write_file(open_path, "InitiatorName=iqn.1993-08.org.Debian:01:c0ffee\n");
+	CHECK(initiator_name(NULL, &f, name, sizeof(name)) == EXIT_FAIL,
+	      "bad name in a file accepted");
+	unlink(open_path);
+	unlink(our_path);
+}
+
+/* ---- -o, -t, names, and whole command lines ---- */
+
+static void test_req_args(void)
+{
+	char key[80], arg[400];
+	struct req r = { .cmd = "test" };
+
+	CHECK(!req_add_param(&r, "HeaderDigest=CRC32C,None") && r.n_params == 1 &&
+	      !strcmp(r.params[0].key, "HeaderDigest") &&
+	      !strcmp(r.params[0].value, "CRC32C,None"), "Key=Value");
+	CHECK(!req_add_param(&r, "X-com.example.k=a=b") &&
+	      !strcmp(r.params[1].value, "a=b"), "value with '='");
+	CHECK(!req_add_param(&r, "TargetAlias=") && !strcmp(r.params[2].value, ""),
+	      "empty value is the module's to judge");
+	CHECK(req_add_param(&r, "HeaderDigest") == EXIT_USAGE, "no '='");
+	CHECK(req_add_param(&r, "=None") == EXIT_USAGE, "no key");
+	memset(key, 'K', 63);
+	snprintf(arg, sizeof(arg), "%.63s=v", key);
+	CHECK(!req_add_param(&r, arg) && strlen(r.params[3].key) == 63, "63-byte key");
+	snprintf(arg, sizeof(arg), "%.63sK=v", key);
+	CHECK(req_add_param(&r, arg) == EXIT_USAGE, "64-byte key");
+	snprintf(arg, sizeof(arg), "K=%0255d", 0);
+	CHECK(!req_add_param(&r, arg), "255-byte value");
+	snprintf(arg, sizeof(arg), "K=%0256d", 0);
+	CHECK(req_add_param(&r, arg) == EXIT_USAGE, "256-byte value");
+	CHECK(r.n_params == 5, "%d params", r.n_params);
+	while (r.n_params < REQ_MAX_PARAMS)
+		req_add_param(&r, "A=b");
+	CHECK(req_add_param(&r, "A=b") == EXIT_USAGE, "too many -o");
+
+	CHECK(!req_set_timeout(&r, "1") && r.timeout == 1, "-t 1");
+	CHECK(!req_set_timeout(&r, "3600") && r.timeout == 3600, "-t 3600");
+	CHECK(req_set_timeout(&r, "0") == EXIT_USAGE, "-t 0");
+	CHECK(req_set_timeout(&r, "3601") == EXIT_USAGE, "-t 3601");
+	CHECK(req_set_timeout(&r, "-5") == EXIT_USAGE, "-t -5");
+	CHECK(req_set_timeout(&r, "10s") == EXIT_USAGE, "-t 10s");
+	CHECK(req_set_timeout(&r, "99999999999999999999") == EXIT_USAGE, "-t huge");
+}
+
+static const char *const bad_logins[] = {
+	"login",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1",
+	"login -p 10.0.0.1",
+	"login -T iqn.2003-01.org.Linux-iscsi.t:sn.1 -p 10.0.0.1",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1:0",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 -I foo",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 -t 0",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 -x",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 --bogus",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 stray",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -T iqn.2003-01.org.b:c -p 10.0.0.1",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 -- extra",
+};
+
+static void test_login_args(void)
+{
+	struct ctl ctl = { 0 };
+	char line[512], *argv[32];
+	struct capture c;
+	struct req r;
+	size_t i;
+	int argc;
+
+	snprintf(line, sizeof(line), "%s",
+		 "login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 "
+		 "--portal [::1]:3261 -o MaxConnections=2 -I eui.0123456789abcdef -t 30 -j");
+	argc = mkargv(line, argv, 32);
+	CHECK(login_parse(&ctl, argc, argv, &r) == 0, "good login line");
+	CHECK(r.target && !strcmp(r.target, "iqn.2003-01.org.linux-iscsi.t:sn.1"), "-T");
+	CHECK(r.n_portals == 2 && r.portals[0].family == AF_INET &&
+	      r.portals[1].family == AF_INET6 && r.portals[1].port == 3261, "-p order");
+	CHECK(r.n_params == 1 && r.timeout == 30 && ctl.json, "-o -t -j");
+	CHECK(r.initiator && !strcmp(r.initiator, "eui.0123456789abcdef"), "-I");
+
+	for (i = 0; i < ARRAY_SIZE(bad_logins); i++) {
+		snprintf(line, sizeof(line), "%s", bad_logins[i]);
+		argc = mkargv(line, argv, 32);
+		cap_begin(&c, STDERR_FILENO);
+		CHECK(login_parse(&ctl, argc, argv, &r) == EXIT_USAGE, "'%s' accepted",
+		      bad_logins[i]);
+		cap_end(&c);
+		CHECK(!strncmp(c.text, "kiscsictl: login: ", 18) &&
+		      strchr(c.text, '\n') == c.text + strlen(c.text) - 1,
+		      "'%s': not one 'kiscsictl: login:' line: %s", bad_logins[i], c.text);
+	}
+	snprintf(line, sizeof(line), "login --help");
+	argc = mkargv(line, argv, 32);
+	cap_begin(&c, STDOUT_FILENO);
+	CHECK(login_parse(&ctl, argc, argv, &r) == ARGS_HELP, "login --help");
+	CHECK(strstr(cap_end(&c), "usage: kiscsictl [-j] login -T TARGET"), "login usage");
+}
+
+static const char *const bad_logouts[] = {
+	"logout", "logout -a -s 1", "logout -a -T iqn.2003-01.org.a:b",
+	"logout -s x", "logout -s -1", "logout -s 4294967296", "logout -T Foo",
+	"logout -a extra",
+	"logout -a -- extra",
+};
+
+static void test_other_args(void)
+{
+	struct ctl ctl = { 0 };
+	char line[256], *argv[16];
+	struct logout_args la;
+	struct capture c;
+	uint32_t sid;
+	int has_sid, argc, ret;
+	struct req r;
+	size_t i;
+
+	snprintf(line, sizeof(line), "%s", "logout -s 7");
+	argc = mkargv(line, argv, 16);
+	CHECK(!logout_parse(&ctl, argc, argv, &la) && la.has_sid && la.sid == 7 &&
+	      !la.all && !la.target, "logout -s 7");
+	snprintf(line, sizeof(line), "%s", "logout --target iqn.2003-01.org.a:b");
+	argc = mkargv(line, argv, 16);
+	CHECK(!logout_parse(&ctl, argc, argv, &la) && la.target && !la.has_sid, "logout -T");
+	snprintf(line, sizeof(line), "%s", "logout -a");
+	argc = mkargv(line, argv, 16);
+	CHECK(!logout_parse(&ctl, argc, argv, &la) && la.all, "logout -a");
+
+	cap_begin(&c, STDERR_FILENO);
+	for (i = 0; i < ARRAY_SIZE(bad_logouts); i++) {
+		snprintf(line, sizeof(line), "%s", bad_logouts[i]);
+		argc = mkargv(line, argv, 16);
+		CHECK(logout_parse(&ctl, argc, argv, &la) == EXIT_USAGE, "'%s' accepted",
+		      bad_logouts[i]);
+	}
+
+	snprintf(line, sizeof(line), "%s", "list");
+	argc = mkargv(line, argv, 16);
+	CHECK(!list_parse(&ctl, argc, argv, &sid, &has_sid) && !has_sid, "list");
+	snprintf(line, sizeof(line), "%s", "list -s 4294967295");
+	argc = mkargv(line, argv, 16);
+	CHECK(!list_parse(&ctl, argc, argv, &sid, &has_sid) && has_sid && sid == UINT32_MAX,
+	      "list -s max");
+	snprintf(line, sizeof(line), "%s", "list -s 1x");
+	argc = mkargv(line, argv, 16);
+	CHECK(list_parse(&ctl, argc, argv, &sid, &has_sid) == EXIT_USAGE, "list -s 1x");
+	snprintf(line, sizeof(line), "%s", "list 3");
+	argc = mkargv(line, argv, 16);
+	CHECK(list_parse(&ctl, argc, argv, &sid, &has_sid) == EXIT_USAGE, "list 3");
+
+	snprintf(line, sizeof(line), "%s",
+		 "discover -I iqn.2000-01.com.a:b 10.0.0.9:3270 -T naa.0123456789abcdef");
+	argc = mkargv(line, argv, 16);
+	ret = discover_parse(&ctl, argc, argv, &r);
+	CHECK(!ret && r.n_portals == 1 && r.portals[0].port == 3270 && r.target &&
+	      r.initiator, "discover with the portal between options");
+	snprintf(line, sizeof(line), "%s", "discover -t 5 -- [::1]:3261");
+	argc = mkargv(line, argv, 16);
+	CHECK(!discover_parse(&ctl, argc, argv, &r) && r.n_portals == 1 &&
+	      r.portals[0].port == 3261, "discover -- PORTAL");
+	snprintf(line, sizeof(line), "%s", "discover 10.0.0.1 -- 10.0.0.2");
+	argc = mkargv(line, argv, 16);
+	CHECK(discover_parse(&ctl, argc, argv, &r) == EXIT_USAGE, "discover P -- P");
+	snprintf(line, sizeof(line), "%s", "list -- 3");
+	argc = mkargv(line, argv, 16);
+	CHECK(list_parse(&ctl, argc, argv, &sid, &has_sid) == EXIT_USAGE, "list -- 3");
+	snprintf(line, sizeof(line), "%s", "discover");
+	argc = mkargv(line, argv, 16);
+	CHECK(discover_parse(&ctl, argc, argv, &r) == EXIT_USAGE, "discover without portal");
+	snprintf(line, sizeof(line), "%s", "discover 10.0.0.1 10.0.0.2");
+	argc = mkargv(line, argv, 16);
+	CHECK(discover_parse(&ctl, argc, argv, &r) == EXIT_USAGE, "discover two portals");
+	snprintf(line, sizeof(line), "%s", "discover [::1");
+	argc = mkargv(line, argv, 16);
+	CHECK(discover_parse(&ctl, argc, argv, &r) == EXIT_USAGE, "discover bad portal");
+	cap_end(&c);
+}
+
+/* ---- request encoding ---- */
+
+static void test_req_put(void)
+{
+	static char buf[KNL_MSG_SIZE], longval[PARAM_VALUE_MAX + 1];
+	const char *init = "iqn.2004-10.org.kiscsi:h-0123456789ab";
+	struct req r = { .cmd = "test" };
+	int n_portal = 0, n_param = 0, other = 0, init_ok = 0, target_ok = 0, tmo_ok = 0;
+	struct nlattr *a, *n;
+	struct nlmsghdr *nlh;
+	size_t off = 0;
+
+	r.target = "iqn.2003-01.org.linux-iscsi.t:sn.1";
+	req_add_portal(&r, "10.0.0.1");
+	req_add_portal(&r, "[::1]:3261");
+	req_add_param(&r, "HeaderDigest=CRC32C");
+	req_add_param(&r, "MaxConnections=4");
+	r.timeout = 15;
+	nlh = put_genl(buf, &off, KISCSI_CMD_LOGIN);
+	CHECK(!req_put(nlh, sizeof(buf), &r, init), "req_put");
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case KISCSI_A_SESSION_INITIATOR_NAME:
+			init_ok = !mnl_attr_validate(a, MNL_TYPE_NUL_STRING) &&
+				  !strcmp(mnl_attr_get_str(a), init);
+			break;
+		case KISCSI_A_SESSION_TARGET_NAME:
+			target_ok = !mnl_attr_validate(a, MNL_TYPE_NUL_STRING) &&
+				    !strcmp(mnl_attr_get_str(a), r.target);
+			break;
+		case KISCSI_A_SESSION_TIMEOUT:
+			tmo_ok = !mnl_attr_validate(a, MNL_TYPE_U32) && mnl_attr_get_u32(a) == 15;
+			break;
+		case KISCSI_A_SESSION_PORTAL:
+			n_portal++;
+			break;
+		case KISCSI_A_SESSION_PARAM:
+			CHECK(a->nla_type & NLA_F_NESTED, "param without NLA_F_NESTED");
+			mnl_attr_for_each_nested(n, a)
+				CHECK(!mnl_attr_validate(n, MNL_TYPE_NUL_STRING) &&
+				      !strcmp(mnl_attr_get_str(n),
+					      mnl_attr_get_type(n) == KISCSI_A_PARAM_KEY ?
+					      r.params[n_param].key : r.params[n_param].value),
+				      "param %d", n_param);
+			n_param++;
+			break;
+		default:
+			other++;
+		}
+	}
+	CHECK(init_ok && target_ok && tmo_ok, "names/timeout %d %d %d", init_ok, target_ok,
+	      tmo_ok);
+	CHECK(n_portal == 2 && n_param == 2 && !other, "%d portals %d params %d others",
+	      n_portal, n_param, other);
+
+	/* Every portal and every -o at their longest fit in one request. */
+	memset(longval, 'v', PARAM_VALUE_MAX);
+	memset(&r, 0, sizeof(r));
+	r.cmd = "test";
+	while (r.n_portals < REQ_MAX_PORTALS)
+		req_add_portal(&r, "[2001:db8::1]:3260");
+	while (r.n_params < REQ_MAX_PARAMS) {
+		snprintf(r.params[r.n_params].key, PARAM_KEY_MAX + 1, "%0*d", PARAM_KEY_MAX, 0);
+		r.params[r.n_params++].value = longval;
+	}
+	CHECK(strlen(r.params[0].value) == PARAM_VALUE_MAX, "test value length");
+	r.target = "iqn.2003-01.org.linux-iscsi.t:sn.1";
+	off = 0;
+	nlh = put_genl(buf, &off, KISCSI_CMD_LOGIN);
+	CHECK(!req_put(nlh, sizeof(buf), &r, init), "the largest request does not fit");
+	CHECK(req_put(nlh, 2000, &r, init) == -EMSGSIZE, "overflow not caught");
+}
+
+/* ---- nl.c: the end of a request ---- */
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *put_done(char *buf, size_t *off, int err, const char *msg)
+{
+	struct nlmsghdr *nlh = put_msg(buf, off, NLMSG_DONE, NLM_F_MULTI, SEQ);
+	int *e = mnl_nlmsg_put_extra_header(nlh, sizeof(int));
+
+	*e = err;
+	if (msg) {
+		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
+	}
+	*off += nlh->nlmsg_len;
+	return nlh;
+}
+
+static struct nlmsghdr *put_err(char *buf, size_t *off, int err, const char *msg)
+{
+	struct nlmsghdr *nlh = put_msg(buf, off, NLMSG_ERROR, NLM_F_CAPPED, SEQ);
+	struct nlmsgerr *e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+
+	e->error = err;
+	e->msg.nlmsg_len = 1000;	/* capped: only the header came back */
+	e->msg.nlmsg_seq = SEQ;
+	if (msg) {
+		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
+	}
+	*off += nlh->nlmsg_len;
+	return nlh;
+}
+
+static void put_data(char *buf, size_t *off, uint16_t flags)
+{
+	struct nlmsghdr *nlh = put_genl(buf, off, KISCSI_CMD_SESSION_GET);
+
+	nlh->nlmsg_flags = flags;
+	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_SID, 1);
+	*off += nlh->nlmsg_len;
+}
+
+static void test_nl_end(void)
+{
+	struct knl nl = { .portid = PORTID };
+	char buf[2048];
+	size_t off = 0;
+	int n = 0;
+
+	put_data(buf, &off, NLM_F_MULTI);
+	put_data(buf, &off, NLM_F_MULTI);
+	CHECK(knl_parse(&nl, buf, off, SEQ, count_cb, &n) == 1 && n == 2,
+	      "dump part: more must follow");
+	off = 0;
+	n = 0;
+	put_data(buf, &off, NLM_F_MULTI);
+	put_done(buf, &off, 0, NULL);
+	CHECK(knl_parse(&nl, buf, off, SEQ, count_cb, &n) == 0 && n == 1,
+	      "NLMSG_DONE does not end a dump");
+	off = 0;
+	put_done(buf, &off, -ENOENT, "no such session");
+	CHECK(knl_parse(&nl, buf, off, SEQ, count_cb, &n) == -ENOENT &&
+	      !strcmp(nl.extack, "no such session"), "failed dump: extack '%s'", nl.extack);
+	off = 0;
+	nl.extack[0] = '\0';
+	put_err(buf, &off, -EINVAL, "unknown key Foo");
+	CHECK(knl_parse(&nl, buf, off, SEQ, count_cb, &n) == -EINVAL &&
+	      !strcmp(nl.extack, "unknown key Foo"), "error: extack '%s'", nl.extack);
+	off = 0;
+	put_data(buf, &off, 0);
+	put_err(buf, &off, 0, NULL);
+	n = 0;
+	CHECK(knl_parse(&nl, buf, off, SEQ, count_cb, &n) == 0 && n == 1, "do: reply + ack");
+	CHECK(knl_parse(&nl, buf, off, SEQ + 1, count_cb, &n) == -EPROTO, "wrong seq");
+	off = 0;
+	put_data(buf, &off, NLM_F_MULTI | NLM_F_DUMP_INTR);
+	CHECK(knl_parse(&nl, buf, off, SEQ, count_cb, &n) == -EINTR, "interrupted dump");
+}
+
+/*
+ * The same code against a real kernel: the generic netlink controller is
+ * everywhere, so its dump (many parts, NLMSG_DONE, no ack although
+ * NLM_F_ACK is set), a "do" (reply + ack) and an error go through
+ * knl_request() just as kiscsi's will.
+ */
+static void test_nl_live(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct knl nl = { 0 };
+	struct nlmsghdr *nlh;
+	int n = 0, ret;
+
+	nl.sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl.sock || mnl_socket_bind(nl.sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		printf("skipped: no generic netlink socket (%m)\n");
+		knl_close(&nl);
+		return;
+	}
+	nl.portid = mnl_socket_get_portid(nl.sock);
+	nl.family = GENL_ID_CTRL;
+
+	nlh = knl_msg(&nl, buf, CTRL_CMD_GETFAMILY, NLM_F_DUMP);
+	ret = knl_request(&nl, nlh, count_cb, &n);
+	CHECK(ret == 0 && n > 1, "live dump: %d, %d families", ret, n);
+
+	n = 0;
+	nlh = knl_msg(&nl, buf, CTRL_CMD_GETFAMILY, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "nlctrl");
+	ret = knl_request(&nl, nlh, count_cb, &n);
+	CHECK(ret == 0 && n == 1, "live do: %d, %d replies", ret, n);
+
+	nlh = knl_msg(&nl, buf, CTRL_CMD_GETFAMILY, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "no-such-fam");
+	ret = knl_request(&nl, nlh, count_cb, &n);
+	CHECK(ret == -ENOENT, "live error: %d", ret);
+	knl_close(&nl);
+}
+
+/* ---- session answers, sysfs, output ---- */
+
+static void put_portal(struct nlmsghdr *nlh, uint16_t type, const char *s)
+{
+	struct portal p;
+	char why[160];
+
+	portal_parse(s, &p, why, sizeof(why));
+	portal_put(nlh, 4096, type, &p);
+}
+
+static void put_conn(struct nlmsghdr *nlh, uint16_t cid, uint32_t state,
+		     const char *remote, const char *local, uint64_t base)
+{
+	struct nlattr *c = mnl_attr_nest_start(nlh, KISCSI_A_SESSION_CONN);
+
+	mnl_attr_put_u16(nlh, KISCSI_A_CONN_CID, cid);
+	mnl_attr_put_u32(nlh, KISCSI_A_CONN_STATE, state);
+	put_portal(nlh, KISCSI_A_CONN_REMOTE, remote);
+	if (local)
+		put_portal(nlh, KISCSI_A_CONN_LOCAL, local);
+	mnl_attr_put_u64(nlh, KISCSI_A_CONN_CMDS, base);
+	mnl_attr_put_u64(nlh, KISCSI_A_CONN_BYTES_IN, base * 1000);
+	mnl_attr_put_u64(nlh, KISCSI_A_CONN_BYTES_OUT, base * 100);
+	mnl_attr_put_u32(nlh, KISCSI_A_CONN_ERRORS, base ? 0 : 1);	/* as NLA_UINT */
+	mnl_attr_put_u16(nlh, 99, 0);	/* from a newer module: skipped */
+	mnl_attr_nest_end(nlh, c);
+}
+
+static void put_param(struct nlmsghdr *nlh, const char *key, const char *value)
+{
+	struct nlattr *p = mnl_attr_nest_start(nlh, KISCSI_A_SESSION_PARAM);
+
+	mnl_attr_put_strz(nlh, KISCSI_A_PARAM_KEY, key);
+	mnl_attr_put_strz(nlh, KISCSI_A_PARAM_VALUE, value);
+	mnl_attr_nest_end(nlh, p);
+}
+
+static void put_lun(struct nlmsghdr *nlh, uint64_t lun)
+{
+	struct nlattr *l = mnl_attr_nest_start(nlh, KISCSI_A_SESSION_LUN);
+
+	mnl_attr_put_u64(nlh, KISCSI_A_LUN_LUN, lun);
+	mnl_attr_put_u32(nlh, KISCSI_A_LUN_CHANNEL, 0);
+	mnl_attr_put_u32(nlh, KISCSI_A_LUN_ID, 0);
+	mnl_attr_nest_end(nlh, l);
+}
+
+static struct nlmsghdr *session_msg(char *buf, uint32_t sid)
+{
+	size_t off = 0;
+	struct nlmsghdr *nlh = put_genl(buf, &off, KISCSI_CMD_SESSION_GET);
+
+	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_SID, sid);
+	mnl_attr_put_strz(nlh, KISCSI_A_SESSION_TARGET_NAME, "iqn.2003-01.org.linux-iscsi.t:sn.1");
+	mnl_attr_put_strz(nlh, KISCSI_A_SESSION_INITIATOR_NAME, "iqn.2004-10.org.kiscsi:h-1");
+	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_TYPE, KISCSI_SESSION_TYPE_NORMAL);
+	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_STATE, KISCSI_SESSION_STATE_UP);
+	mnl_attr_put_u64(nlh, KISCSI_A_SESSION_ISID, 0xff400001370000ULL);
+	mnl_attr_put_u16(nlh, KISCSI_A_SESSION_TSIH, 1);
+	put_param(nlh, "HeaderDigest", "None");
+	put_param(nlh, "TargetAlias", "disk \"one\"\x01");
+	put_conn(nlh, 0, KISCSI_CONN_STATE_UP, "10.0.0.1", "10.0.0.2:40000", 5);
+	put_conn(nlh, 1, KISCSI_CONN_STATE_LOGIN, "[2001:db8::1]", NULL, 0);
+	put_lun(nlh, 1);
+	put_lun(nlh, 0);
+	mnl_attr_put_u32(nlh, 200, 0);	/* unknown: skipped */
+	return nlh;
+}
+
+static const char want_json[] =
+	"{\"sid\":3,\"target\":\"iqn.2003-01.org.linux-iscsi.t:sn.1\","
+	"\"initiator\":\"iqn.2004-10.org.kiscsi:h-1\",\"type\":\"normal\",\"state\":\"up\","
+	"\"isid\":\"400001370000\",\"tsih\":1,\"connections\":["
+	"{\"cid\":0,\"state\":\"up\",\"portal\":\"10.0.0.1:3260\",\"local\":\"10.0.0.2:40000\","
+	"\"cmds\":5,\"bytes_in\":5000,\"bytes_out\":500,\"errors\":0},"
+	"{\"cid\":1,\"state\":\"login\",\"portal\":\"[2001:db8::1]:3260\",\"local\":null,"
+	"\"cmds\":0,\"bytes_in\":0,\"bytes_out\":0,\"errors\":1}],"
+	"\"params\":{\"HeaderDigest\":\"None\",\"TargetAlias\":\"disk \\\"one\\\"\\u0001\"},"
+	"\"luns\":[{\"lun\":0,\"device\":\"/dev/sdb\"},{\"lun\":1,\"device\":null}]}";
+
+static const char *const want_text[] = {
+	"Session 3: iqn.2003-01.org.linux-iscsi.t:sn.1\n",
+	"  State: up  Type: normal  ISID: 400001370000  TSIH: 1\n",
+	"  Initiator: iqn.2004-10.org.kiscsi:h-1\n",
+	"  Connection 0: up  10.0.0.1:3260 from 10.0.0.2:40000\n",
+	"    cmds 5  bytes in 5000  bytes out 500  errors 0\n",
+	"  Connection 1: login  [2001:db8::1]:3260\n",
+	"    HeaderDigest=None\n",
+	"    TargetAlias=disk \"one\"?\n",
+	"    3:0:0:0  /dev/sdb\n",
+	"    3:0:0:1  (no disk attached)\n",
+};
+
+static void make_sysfs(void)
+{
+	static char root[96];
+	char path[400];
+
+	snprintf(root, sizeof(root), "%s/sys", tmpdir);
+	snprintf(path, sizeof(path), "mkdir -p %s/class/scsi_device/3:0:0:0/device/block/sdb "
+		 "%s/class/scsi_device/3:0:0:1/device", root, root);
+	if (system(path))
+		exit(1);
+	sysfs_root = root;
+}
+
+static void test_sessions(void)
+{
+	struct session_list l = { NULL, 0 };
+	char buf[4096], *out = NULL, dev[64];
+	struct slun lun = { 0, 0, 0 };
+	struct ctl ctl = { 0 };
+	struct capture c;
+	struct json j;
+	size_t len, i;
+	FILE *f;
+
+	make_sysfs();
+	CHECK(!lun_device(3, &lun, dev, sizeof(dev)) && !strcmp(dev, "/dev/sdb"),
+	      "lun_device: '%s'", dev);
+	lun.lun = 1;
+	CHECK(lun_device(3, &lun, dev, sizeof(dev)) == -ENOENT, "no block dir: no device");
+	lun.lun = 2;
+	CHECK(lun_device(3, &lun, dev, sizeof(dev)) == -ENOENT, "no such LUN");
+
+	CHECK(!session_parse(session_msg(buf, 9), &l), "session_parse");
+	CHECK(!session_parse(session_msg(buf, 3), &l), "session_parse");
+	CHECK(l.n == 2 && l.s[1].sid == 3 && l.s[1].n_conns == 2 && l.s[1].n_params == 2 &&
+	      l.s[1].n_luns == 2 && l.s[1].luns[0].lun == 0 && l.s[1].tsih == 1,
+	      "parsed session");
+
+	f = open_memstream(&out, &len);
+	json_init(&j, f);
+	session_show_json(&j, &l.s[1]);
+	fclose(f);
+	CHECK(!strcmp(out, want_json), "session JSON\n got %s\nwant %s", out, want_json);
+	free(out);
+
+	cap_begin(&c, STDOUT_FILENO);
+	session_show_text(stdout, &l.s[1]);
+	cap_end(&c);
+	for (i = 0; i < ARRAY_SIZE(want_text); i++)
+		CHECK(strstr(c.text, want_text[i]), "text lacks '%s' in:\n%s", want_text[i],
+		      c.text);
+
+	ctl.json = 1;
+	cap_begin(&c, STDOUT_FILENO);
+	sessions_show(&ctl, &l);
+	cap_end(&c);
+	CHECK(c.text[0] == '[' && strstr(c.text, "{\"sid\":9,") && strstr(c.text, "]\n"),
+	      "session array: %s", c.text);
+	session_list_free(&l);
+	cap_begin(&c, STDOUT_FILENO);
+	sessions_show(&ctl, &l);
+	CHECK(!strcmp(cap_end(&c), "[]\n"), "no sessions: '%s'", c.text);
+	ctl.json = 0;
+	cap_begin(&c, STDOUT_FILENO);
+	sessions_show(&ctl, &l);
+	CHECK(!strcmp(cap_end(&c), "No sessions.\n"), "no sessions, text: '%s'", c.text);
+
+	CHECK(!strcmp(session_state_name(KISCSI_SESSION_STATE_RECOVERY), "recovery") &&
+	      !strcmp(session_state_name(99), "unknown") &&
+	      !strcmp(conn_state_name(KISCSI_CONN_STATE_CLOSING), "closing") &&
+	      !strcmp(session_type_name(KISCSI_SESSION_TYPE_DISCOVERY), "discovery"),
+	      "enum names");
+}
+
+static void put_target(struct nlmsghdr *nlh, const char *name, int n,
+		       const char *const *portals, const int *tpgt)
+{
+	struct nlattr *t = mnl_attr_nest_start(nlh, KISCSI_A_SESSION_TARGET);
+	struct nlattr *p;
+	struct portal pp;
+	char why[160];
+	int i;
+
+	mnl_attr_put_strz(nlh, KISCSI_A_TARGET_NAME, name);
+	for (i = 0; i < n; i++) {
+		portal_parse(portals[i], &pp, why, sizeof(why));
+		p = mnl_attr_nest_start(nlh, KISCSI_A_TARGET_PORTAL);
+		mnl_attr_put(nlh, pp.family == AF_INET ? KISCSI_A_PORTAL_ADDR4 :
+			     KISCSI_A_PORTAL_ADDR6, pp.family == AF_INET ? 4 : 16, pp.addr);
+		mnl_attr_put_u16(nlh, KISCSI_A_PORTAL_PORT, pp.port);
+		if (tpgt[i] >= 0)
+			mnl_attr_put_u16(nlh, KISCSI_A_PORTAL_TPGT, tpgt[i]);
+		mnl_attr_nest_end(nlh, p);
+	}
+	mnl_attr_nest_end(nlh, t);
+}
+
+static void test_discover_output(void)
+{
+	static const char *const portals[] = { "10.0.0.1", "[fd00::1]:3261" };
+	static const int tpgts[] = { 1, -1 };
+	struct dtarget_list l = { NULL, 0 };
+	struct ctl ctl = { 0 };
+	struct portal via;
+	struct capture c;
+	struct nlmsghdr *nlh;
+	char buf[2048], why[160];
+	size_t off = 0;
+
+	nlh = put_genl(buf, &off, KISCSI_CMD_DISCOVER);
+	put_target(nlh, "iqn.2003-01.org.linux-iscsi.t:sn.1", 2, portals, tpgts);
+	put_target(nlh, "iqn.2003-01.org.linux-iscsi.t:sn.2", 0, NULL, NULL);
+	CHECK(!targets_parse(nlh, &l) && l.n == 2 && l.t[0].n == 2 && l.t[1].n == 0,
+	      "targets_parse");
+	portal_parse("10.9.9.9:3262", &via, why, sizeof(why));
+	cap_begin(&c, STDOUT_FILENO);
+	targets_show(&ctl, &l, &via);
+	cap_end(&c);
+	CHECK(!strcmp(c.text, "10.0.0.1:3260,1 iqn.2003-01.org.linux-iscsi.t:sn.1\n"
+		      "[fd00::1]:3261,-1 iqn.2003-01.org.linux-iscsi.t:sn.1\n"
+		      "10.9.9.9:3262,-1 iqn.2003-01.org.linux-iscsi.t:sn.2\n"),
+	      "discover text:\n%s", c.text);
+	ctl.json = 1;
+	cap_begin(&c, STDOUT_FILENO);
+	targets_show(&ctl, &l, &via);
+	cap_end(&c);
+	CHECK(!strcmp(c.text, "[{\"target\":\"iqn.2003-01.org.linux-iscsi.t:sn.1\",\"portals\":["
+		      "{\"address\":\"10.0.0.1\",\"port\":3260,\"tpgt\":1},"
+		      "{\"address\":\"fd00::1\",\"port\":3261,\"tpgt\":null}]},"
+		      "{\"target\":\"iqn.2003-01.org.linux-iscsi.t:sn.2\",\"portals\":[]}]\n"),
+	      "discover JSON:\n%s", c.text);
+	targets_free(&l);
+}
+
+/* ---- JSON writer ---- */
+
+static const struct {
+	const char *in;
+	const char *out;
+} json_strings[] = {
+	{ "plain", "\"plain\"" },
+	{ "", "\"\"" },
+	{ "a\"b\\c", "\"a\\\"b\\\\c\"" },
+	{ "l1\nl2\tt\rr", "\"l1\\nl2\\tt\\rr\"" },
+	{ "\x01\x1f\x7f", "\"\\u0001\\u001f\x7f\"" },
+	{ "/", "\"/\"" },
+	{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
+	{ "bad\xff", "\"bad\\ufffd\"" },
+	{ "cut\xc3", "\"cut\\ufffd\"" },
+	{ "over\xc0\xaf", "\"over\\ufffd\\ufffd\"" },
+	{ "surr\xed\xa0\x80", "\"surr\\ufffd\\ufffd\\ufffd\"" },
+	{ "big\xf4\x90\x80\x80", "\"big\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+};
+
+static void test_json(void)
+{
+	char *out = NULL;
+	struct json j;
+	size_t len, i;
+	FILE *f;
+
+	for (i = 0; i < ARRAY_SIZE(json_strings); i++) {
+		f = open_memstream(&out, &len);
+		json_init(&j, f);
+		json_str(&j, NULL, json_strings[i].in);
+		fclose(f);
+		CHECK(!strcmp(out, json_strings[i].out), "JSON string %zu: %s, want %s", i, out,
+		      json_strings[i].out);
+		free(out);
+	}
+	f = open_memstream(&out, &len);
+	json_init(&j, f);
+	json_obj_open(&j, NULL);
+	json_str(&j, "k\"", "v");
+	json_arr_open(&j, "a");
+	json_u64(&j, NULL, UINT64_MAX);
+	json_obj_open(&j, NULL);
+	json_obj_close(&j);
+	json_null(&j, NULL);
+	json_bool(&j, NULL, 1);
+	json_arr_close(&j);
+	json_arr_open(&j, "e");
+	json_arr_close(&j);
+	json_bool(&j, "f", 0);
+	json_obj_close(&j);
+	json_end(&j);
+	fclose(f);
+	CHECK(!strcmp(out, "{\"k\\\"\":\"v\",\"a\":[18446744073709551615,{},null,true],"
+		      "\"e\":[],\"f\":false}\n"), "JSON structure: %s", out);
+	free(out);
+}
+
+static void test_misc(void)
+{
+	char buf[8];
+	uint32_t v;
+
+	CHECK(!parse_u32("0", 0, 5, &v) && v == 0, "parse_u32 0");
+	CHECK(parse_u32("", 0, 5, &v) && parse_u32(" 1", 0, 5, &v) &&
+	      parse_u32("+1", 0, 5, &v) && parse_u32("6", 0, 5, &v) &&
+	      parse_u32("0x1", 0, 5, &v), "parse_u32 refusals");
+	CHECK(!strcmp(printable("a\x1b[2Jb", buf, sizeof(buf)), "a?[2Jb"), "printable");
+	CHECK(!strcmp(printable("abcdefghij", buf, sizeof(buf)), "abcdefg"), "printable cut");
+}
+
+/* Run a test whose refusals and notes would clutter the report. */
+static void quietly(void (*test)(void))
+{
+	struct capture c;
+
+	cap_begin(&c, STDERR_FILENO);
+	test();
+	cap_end(&c);
+}
+
+int main(void)
+{
+	char cmd[128];
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/kiscsictl-test.XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	umask(022);
+	test_portal_parse();
+	test_portal_nl();
+	test_names();
+	test_name_files();
+	test_name_make();
+	quietly(test_initiator_name);
+	quietly(test_req_args);
+	test_login_args();
+	test_other_args();
+	test_req_put();
+	test_nl_end();
+	test_nl_live();
+	test_sessions();
+	test_discover_output();
+	test_json();
+	test_misc();
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd))
+		printf("could not remove %s\n", tmpdir);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
