@@ -33,17 +33,23 @@ if [ -f "$out/done" ]; then
 	echo "$out"
 	exit 0
 fi
-rm -rf "$out"
-mkdir -p "$out"
-echo "debug kernel: building $srcver into $out (about 18 minutes on 2 cores)" >&2
-tar -C "$out" -xf "$tarball"
 src=$out/linux-source-6.12
 obj=$out/build
-mkdir -p "$obj"
-make -s -C "$src" O="$obj" x86_64_defconfig >&2
-"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-	"$src/kernel/configs/kvm_guest.config" "$frag" >"$out/merge.log"
-make -s -C "$src" O="$obj" olddefconfig >&2
+# An interrupted build resumes: the tree and config stay, make is incremental.
+if [ ! -f "$out/configured" ]; then
+	rm -rf "$out"
+	mkdir -p "$out"
+	echo "debug kernel: building $srcver into $out (about 18 minutes on 2 cores)" >&2
+	tar -C "$out" -xf "$tarball"
+	mkdir -p "$obj"
+	make -s -C "$src" O="$obj" x86_64_defconfig >&2
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
+		"$src/kernel/configs/kvm_guest.config" "$frag" >"$out/merge.log"
+	make -s -C "$src" O="$obj" olddefconfig >&2
+	touch "$out/configured"
+else
+	echo "debug kernel: resuming the build in $out" >&2
+fi
 # Report options the fragment asked for that Kconfig dropped.
 while IFS= read -r line; do
 	case "$line" in CONFIG_*=y) grep -qx "$line" "$obj/.config" ||
