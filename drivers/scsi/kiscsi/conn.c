@@ -298,8 +298,7 @@ int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason)
 	if (!wait_for_completion_timeout(&conn->logout_done,
 					 KISCSI_LOGOUT_TIMEOUT * HZ))
 		return -ETIMEDOUT;
-	if (test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
-	    conn->logout_response == 0xff)
+	if (conn->logout_response == 0xff)
 		return -ENOTCONN;
 	return conn->logout_response == ISCSI_LOGOUT_SUCCESS ? 0 : -EIO;
 }

@@ -372,6 +372,12 @@ static int rx_logout_rsp(struct kiscsi_conn *conn)
 	if (ret)
 		return ret;
 	conn->logout_response = h->response;
+	/*
+	 * The target closes the connection next (11.14): that is the end the
+	 * protocol asked for, not a failure to report or recover from.
+	 */
+	if (h->response == ISCSI_LOGOUT_SUCCESS)
+		set_bit(KISCSI_CONN_DEAD, &conn->flags);
 	complete_all(&conn->logout_done);
 	return 0;
 }

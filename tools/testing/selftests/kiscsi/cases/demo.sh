@@ -1,11 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make demo: what kiscsi can show today, end to end in one guest.
-#
-# kiscsi cannot log in yet (that is the next step of the project), so the
-# LUN is shown through open-iscsi against the same LIO target kiscsi will
-# use; kiscsi.ko is loaded and answers over netlink.
+# make demo: kiscsi end to end in one guest. A LIO target serves a RAM-backed
+# LUN on 127.0.0.1:3260; kiscsi discovers it, logs in (in the kernel), the
+# LUN appears as /dev/sdX, verified I/O and an ext4 filesystem run on it,
+# and kiscsi logs out.
 
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
@@ -17,11 +16,6 @@ say() {
 	printf '\n### %s\n' "$*"
 }
 
-say "load kiscsi.ko and ask it its version over generic netlink"
-kiscsi_load
-"$ctl" version
-"$ctl" -j version
-
 say "a LIO target on 127.0.0.1:3260 with one 256 MiB RAM-backed LUN"
 lio_target_create "$iqn"
 lio_portal_add "$iqn" 127.0.0.1 3260
@@ -29,14 +23,20 @@ lio_lun_add "$iqn" 0 256 rd
 lio_demo_mode "$iqn"
 lio_enable "$iqn"
 
-say "log in (open-iscsi for now: kiscsi login is not implemented yet)"
-oi_start
-oi_discover 127.0.0.1:3260
-oi_login "$iqn" 127.0.0.1:3260
-dev=$(oi_devices "$iqn" | head -n 1)
-lsblk -o NAME,SIZE,TYPE,TRAN,VENDOR,MODEL "$dev"
+say "load kiscsi.ko; kiscsictl talks to it over generic netlink"
+kiscsi_load
+"$ctl" version
 
-say "verified I/O: 64 MiB of random 4 KiB writes, read back with crc32c checks"
+say "kiscsictl discover 127.0.0.1"
+"$ctl" discover 127.0.0.1
+
+say "kiscsictl login -T $iqn -p 127.0.0.1"
+"$ctl" login -T "$iqn" -p 127.0.0.1
+dev=$("$ctl" -j list | jq -r '.[0].luns[0].device')
+[ -b "$dev" ] || fail "the LUN has no block device"
+lsblk -o NAME,SIZE,TYPE,VENDOR,MODEL "$dev"
+
+say "verified I/O: 64 MiB of random 64 KiB writes, read back with crc32c checks"
 fio_verify "$dev" 64M
 
 say "ext4 on the LUN: write files, fsck, remount, compare checksums"
@@ -53,9 +53,11 @@ mount "$dev" /mnt/demo
 (cd /mnt/demo && sha256sum -c /tmp/demo.sum)
 umount /mnt/demo
 
-say "log out and clean up"
-oi_logout "$iqn"
-oi_stop
-lio_target_delete "$iqn"
+say "kiscsictl -j list"
+"$ctl" -j list | jq .
+
+say "kiscsictl logout -a"
+"$ctl" logout -a
 kiscsi_unload
+lio_target_delete "$iqn"
 say "demo complete"
