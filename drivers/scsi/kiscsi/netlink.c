@@ -146,6 +146,7 @@ static int parse_proposal(struct genl_info *info, struct kiscsi_params *p,
 	int rem, ret;
 
 	kiscsi_params_init_proposal(p);
+	p->error_recovery_level = 0;	/* until recovery exists, see below */
 	p->session_type = discovery ? KISCSI_SESSION_DISCOVERY : KISCSI_SESSION_NORMAL;
 	if (discovery) {
 		/* Discovery answers are plain text: digests only if asked. */
@@ -178,6 +179,14 @@ static int parse_proposal(struct genl_info *info, struct kiscsi_params *p,
 			set_err(info, err ? err : "invalid parameter");
 			return ret;
 		}
+	}
+	/*
+	 * No recovery is implemented yet: offering level 1 or 2 would let the
+	 * target count on SNACK and DataACK handling that does not exist.
+	 */
+	if (p->error_recovery_level > 0) {
+		set_err(info, "ErrorRecoveryLevel above 0 is not implemented yet");
+		return -EOPNOTSUPP;
 	}
 	ret = kiscsi_params_validate(p, &err);
 	if (ret)
