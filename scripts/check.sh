@@ -98,11 +98,17 @@ if [ -f "$bench/unit/Makefile" ]; then
 	step unit make -C "$bench/unit" run
 fi
 
-if [ -n "${KISCSI_CASES:-}" ]; then
-	read -r -a cases <<<"$KISCSI_CASES"
-else
-	mapfile -t cases < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$bench/suite")
-fi
+# suite lines: "case" runs on every kernel, "case: k1 k2" only on those.
+suite_cases() {
+	local k=$1 name kernels
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$bench/suite" |
+		while IFS=: read -r name kernels; do
+			name=${name//[[:space:]]/}
+			if [ -z "${kernels// /}" ] || [[ " $kernels " == *" $k "* ]]; then
+				echo "$name"
+			fi
+		done
+}
 
 for k in $kernels; do
 	echo "== kernel $k"
@@ -110,6 +116,11 @@ for k in $kernels; do
 		tail -n 30 "$out/debug-kernel.log"
 		record FAIL "build/debug-kernel" "see $out/debug-kernel.log"
 		continue
+	fi
+	if [ -n "${KISCSI_CASES:-}" ]; then
+		read -r -a cases <<<"$KISCSI_CASES"
+	else
+		mapfile -t cases < <(suite_cases "$k")
 	fi
 	eval "$("$top/scripts/kernels.sh" "$k")"
 	ko=$top/build/$KVER/drivers/scsi/kiscsi/kiscsi.ko

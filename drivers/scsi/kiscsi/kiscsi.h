@@ -48,7 +48,8 @@ struct genl_info;
 #define KISCSI_NOP_INTERVAL	5	/* seconds of silence before a ping */
 #define KISCSI_NOP_TIMEOUT	10	/* seconds a ping may stay unanswered */
 #define KISCSI_LOGOUT_TIMEOUT	10	/* seconds */
-#define KISCSI_CMD_TIMEOUT	30	/* SCSI command timeout (seconds) */
+#define KISCSI_CAN_QUEUE	128	/* commands per hardware queue */
+#define KISCSI_CMD_PER_LUN	32	/* default LUN queue depth */
 
 /*
  * Initiator Task Tags. A task's ITT packs its blk-mq tag, hardware queue and

@@ -18,6 +18,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/device.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
@@ -155,12 +156,16 @@ int kiscsi_session_login(const char *target, const char *initiator,
 	sess->conns[0] = conn;
 	sess->nr_conns = 1;
 
-	/* The queue depth follows the window the target opened at login. */
+	/*
+	 * The window the login response opens says little (LIO answers with
+	 * MaxCmdSN = CmdSN, a window of one, and opens it with the first
+	 * responses), so the queue depths are fixed like open-iscsi's defaults
+	 * and queuecommand holds back whatever the live window refuses.
+	 */
 	window = sess->max_cmdsn - sess->exp_cmdsn + 1;
-	if (window > (1U << 30))
-		window = 1;
-	shost->can_queue = clamp_t(u32, window, 1, 1024);
-	shost->cmd_per_lun = shost->can_queue;
+	pr_debug("session %u: login window %u\n", shost->host_no, window);
+	shost->can_queue = KISCSI_CAN_QUEUE;
+	shost->cmd_per_lun = KISCSI_CMD_PER_LUN;
 	shost->max_id = 1;
 	shost->max_channel = 0;
 	shost->max_lun = 16384;
@@ -175,6 +180,8 @@ int kiscsi_session_login(const char *target, const char *initiator,
 		goto err_conn;
 	}
 	scsi_scan_target(&shost->shost_gendev, 0, 0, SCAN_WILD_CARD, SCSI_SCAN_INITIAL);
+	/* sd probes asynchronously: login returns with the disks attached. */
+	wait_for_device_probe();
 
 	mutex_lock(&kiscsi_sessions_mutex);
 	list_add_tail(&sess->node, &kiscsi_sessions);
