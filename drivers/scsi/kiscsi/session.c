@@ -427,8 +427,8 @@ int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
 	}
 	shost_for_each_device(sdev, sess->shost) {
 		nest = nla_nest_start(skb, KISCSI_A_SESSION_LUN);
-		if (!nest || nla_put_u64_64bit(skb, KISCSI_A_LUN_LUN, sdev->lun,
-						   KISCSI_A_LUN_PAD) ||
+		if (!nest ||
+		    nla_put_u64_64bit(skb, KISCSI_A_LUN_LUN, sdev->lun, KISCSI_A_LUN_PAD) ||
 		    nla_put_u32(skb, KISCSI_A_LUN_CHANNEL, sdev->channel) ||
 		    nla_put_u32(skb, KISCSI_A_LUN_ID, sdev->id)) {
 			scsi_device_put(sdev);
