@@ -44,8 +44,10 @@ void kiscsi_conn_queue_io(struct kiscsi_conn *conn)
  */
 bool kiscsi_conn_usable(const struct kiscsi_conn *conn)
 {
-	return READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP &&
-	       !test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
+	if (READ_ONCE(conn->state) != KISCSI_CONN_STATE_UP)
+		return false;
+	smp_rmb();	/* pairs with the smp_wmb() in kiscsi_conn_start() */
+	return !test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
 	       !test_bit(KISCSI_CONN_DRAINING, &conn->flags) &&
 	       !test_bit(KISCSI_CONN_REMOVED, &conn->flags);
 }
@@ -299,7 +301,10 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	sk->sk_state_change = kiscsi_state_change;
 	write_unlock_bh(&sk->sk_callback_lock);
 
-	/* Flags clear (DEAD, REMOVED...) before the state says usable. */
+	/*
+	 * Flags clear (DEAD, REMOVED...) before the state says usable:
+	 * kiscsi_conn_usable() reads the state first, then the flags.
+	 */
 	conn->flags = 0;
 	smp_wmb();
 	WRITE_ONCE(conn->state, KISCSI_CONN_STATE_UP);

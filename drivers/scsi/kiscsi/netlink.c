@@ -134,8 +134,9 @@ static int parse_portal(struct genl_info *info, const struct nlattr *attr,
 	if (tb[KISCSI_A_PORTAL_SRC_ADDR4] || tb[KISCSI_A_PORTAL_SRC_ADDR6]) {
 		bool v4 = tb[KISCSI_A_PORTAL_SRC_ADDR4];
 
-		if ((v4 && tb[KISCSI_A_PORTAL_SRC_ADDR6]) ||
-		    v4 != (addr->ss.ss_family == AF_INET)) {
+		bool portal_v4 = addr->ss.ss_family == AF_INET;
+
+		if ((v4 && tb[KISCSI_A_PORTAL_SRC_ADDR6]) || v4 != portal_v4) {
 			NL_SET_ERR_MSG_ATTR(info->extack, attr,
 					    "the source address must be one, of the portal's family");
 			return -EINVAL;
