@@ -301,11 +301,8 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	sk->sk_state_change = kiscsi_state_change;
 	write_unlock_bh(&sk->sk_callback_lock);
 
-	/*
-	 * Flags clear (DEAD, REMOVED...) before the state says usable:
-	 * kiscsi_conn_usable() reads the state first, then the flags.
-	 */
 	conn->flags = 0;
+	/* Flags clear before the state says usable: see kiscsi_conn_usable(). */
 	smp_wmb();
 	WRITE_ONCE(conn->state, KISCSI_CONN_STATE_UP);
 	queue_delayed_work(kiscsi_wq, &conn->nop_work, HZ);
