@@ -51,6 +51,7 @@ struct genl_info;
 #define KISCSI_LOGOUT_TIMEOUT	10	/* seconds */
 #define KISCSI_CAN_QUEUE	128	/* commands per hardware queue */
 #define KISCSI_CMD_PER_LUN	32	/* default LUN queue depth */
+#define KISCSI_REPLACEMENT_TIMEOUT 120	/* seconds, as open-iscsi */
 
 /*
  * Initiator Task Tags. A task's ITT packs its blk-mq tag, hardware queue and
@@ -337,6 +338,12 @@ struct kiscsi_conn {
  * @nr_conns: slots in @conns (== nr_hw_queues)
  * @portal: the portal the leading connection connects to
  * @timeout: seconds for connect and each login exchange
+ * @replacement_timeout: seconds of recovery before queued I/O fails
+ * @recovery_work: session recovery: log the session back in
+ * @recovery_start: jiffies when the current recovery began
+ * @recovery_backoff: seconds between recovery attempts
+ * @recoveries: session recoveries so far
+ * @blocked: the SCSI host's requests are blocked for recovery
  */
 struct kiscsi_session {
 	struct Scsi_Host *shost;
@@ -360,6 +367,12 @@ struct kiscsi_session {
 	unsigned int nr_conns;
 	struct kiscsi_addr portal;
 	unsigned int timeout;
+	unsigned int replacement_timeout;
+	struct delayed_work recovery_work;
+	unsigned long recovery_start;
+	unsigned int recovery_backoff;
+	atomic_t recoveries;
+	bool blocked;
 };
 
 /* main.c */
@@ -446,10 +459,30 @@ bool kiscsi_conn_busy(struct kiscsi_conn *conn);
 
 /* session.c */
 void kiscsi_conn_reconnect_work(struct work_struct *work);
-int kiscsi_session_login(const char *target, const char *initiator,
-			 const struct kiscsi_addr *portals, unsigned int nportals,
-			 unsigned int nconns, const struct kiscsi_params *proposal,
-			 unsigned int timeout, u32 *sid, const char **errmsg);
+/**
+ * struct kiscsi_login_req - what a login request asks for
+ * @target: TargetName
+ * @initiator: InitiatorName
+ * @portals: where to connect; the first takes the leading connection
+ * @nportals: entries in @portals (at least one)
+ * @nconns: connections to open round robin over @portals, 0 for one each
+ * @proposal: kiscsi's proposal with the user's overrides
+ * @timeout: seconds for connect and each login exchange
+ * @replacement_timeout: seconds of recovery before queued I/O fails
+ */
+struct kiscsi_login_req {
+	const char *target;
+	const char *initiator;
+	const struct kiscsi_addr *portals;
+	unsigned int nportals;
+	unsigned int nconns;
+	const struct kiscsi_params *proposal;
+	unsigned int timeout;
+	unsigned int replacement_timeout;
+};
+
+int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
+			 const char **errmsg);
 int kiscsi_session_conn_add(u32 sid, const struct kiscsi_addr *portal,
 			    unsigned int timeout, u16 *cid, const char **errmsg);
 int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg);

@@ -271,9 +271,21 @@ int kiscsi_nl_login_doit(struct sk_buff *skb, struct genl_info *info)
 			set_err(info, err ? err : "invalid target name");
 	}
 	if (!ret) {
-		ret = kiscsi_session_login(p->target_name, p->initiator_name, portals,
-					   nportals, nconns, p, req_timeout(info), &sid,
-					   &err);
+		struct kiscsi_login_req req = {
+			.target = p->target_name,
+			.initiator = p->initiator_name,
+			.portals = portals,
+			.nportals = nportals,
+			.nconns = nconns,
+			.proposal = p,
+			.timeout = req_timeout(info),
+			.replacement_timeout = KISCSI_REPLACEMENT_TIMEOUT,
+		};
+
+		if (info->attrs[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT])
+			req.replacement_timeout =
+				nla_get_u32(info->attrs[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT]);
+		ret = kiscsi_session_login(&req, &sid, &err);
 		if (ret)
 			set_err(info, err ? err : "login failed");
 	}

@@ -34,6 +34,8 @@
 
 #define MAX_REDIRECTS	4
 
+static void session_recovery_work(struct work_struct *work);
+
 static LIST_HEAD(kiscsi_sessions);
 static DEFINE_MUTEX(kiscsi_sessions_mutex);	/* the list above */
 
@@ -191,6 +193,20 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 	    READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
 		goto out;
 	ret = conn_login(sess, conn, &err);
+	if (ret == -ESRCH) {
+		unsigned int i;
+
+		/*
+		 * The target ended the session (LIO does at ErrorRecoveryLevel
+		 * 0 and 1 once any connection fails): recover the session.
+		 */
+		pr_info("session %u conn %u: the target ended the session\n",
+			sess->shost->host_no, conn->cid);
+		for (i = 0; i < sess->nr_conns; i++)
+			if (kiscsi_conn_usable(sess->conns[i]))
+				kiscsi_conn_failure(sess->conns[i], "session ended by the target");
+		goto out;
+	}
 	if (ret) {
 		conn->backoff = min(conn->backoff * 2, 30U);
 		pr_info_ratelimited("session %u conn %u: reconnect to %pISpc failed: %s; next try in %u s\n",
@@ -218,13 +234,7 @@ static unsigned int live_conns(struct kiscsi_session *sess, struct kiscsi_conn *
 
 /**
  * kiscsi_session_login() - create a session and attach its LUNs
- * @target: TargetName
- * @initiator: InitiatorName
- * @portals: where to connect; the first takes the leading connection
- * @nportals: entries in @portals (at least one)
- * @nconns: connections to open round robin over @portals, 0 for one each
- * @proposal: what to offer (kiscsi's proposal with the user's overrides)
- * @timeout: seconds for connect and each login exchange
+ * @req: what to log in to, and how
  * @sid: out: the session id (the SCSI host number)
  * @errmsg: out: what went wrong, for the admin
  *
@@ -233,11 +243,12 @@ static unsigned int live_conns(struct kiscsi_session *sess, struct kiscsi_conn *
  *
  * Return: 0 when the session is up and its LUNs scanned, or a negative errno.
  */
-int kiscsi_session_login(const char *target, const char *initiator,
-			 const struct kiscsi_addr *portals, unsigned int nportals,
-			 unsigned int nconns, const struct kiscsi_params *proposal,
-			 unsigned int timeout, u32 *sid, const char **errmsg)
+int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
+			 const char **errmsg)
 {
+	const struct kiscsi_addr *portals = req->portals;
+	unsigned int nportals = req->nportals, nconns = req->nconns;
+	const char *target = req->target;
 	struct kiscsi_login *l;
 	struct kiscsi_session *sess;
 	struct Scsi_Host *shost;
@@ -259,11 +270,13 @@ int kiscsi_session_login(const char *target, const char *initiator,
 	INIT_LIST_HEAD(&sess->node);
 	sess->state = KISCSI_SESSION_STATE_LOGIN;
 	sess->portal = portals[0];
-	sess->timeout = timeout;
-	sess->proposal = *proposal;
+	sess->timeout = req->timeout;
+	sess->replacement_timeout = req->replacement_timeout;
+	INIT_DELAYED_WORK(&sess->recovery_work, session_recovery_work);
+	sess->proposal = *req->proposal;
 	sess->proposal.session_type = KISCSI_SESSION_NORMAL;
 	strscpy(sess->proposal.target_name, target, sizeof(sess->proposal.target_name));
-	strscpy(sess->proposal.initiator_name, initiator,
+	strscpy(sess->proposal.initiator_name, req->initiator,
 		sizeof(sess->proposal.initiator_name));
 	/* 11.12.5: ISID of the Random type; the qualifier is the host number. */
 	sess->isid[0] = 0x80;
@@ -275,7 +288,7 @@ int kiscsi_session_login(const char *target, const char *initiator,
 	l->neg_flags = KISCSI_NEG_LEADING;
 	memcpy(l->isid, sess->isid, sizeof(l->isid));
 	l->cmdsn = 1;
-	ret = session_connect(sess, l, timeout, &sock);
+	ret = session_connect(sess, l, req->timeout, &sock);
 	if (ret) {
 		*errmsg = l->errmsg;
 		goto err_alloc;
@@ -372,14 +385,36 @@ err_alloc:
 	return ret;
 }
 
+/* Block the host and start logging the whole session back in (7.1.5). */
+static void session_start_recovery(struct kiscsi_session *sess)
+{
+	spin_lock_bh(&sess->lock);
+	if (sess->dying || sess->state != KISCSI_SESSION_STATE_UP) {
+		spin_unlock_bh(&sess->lock);
+		return;
+	}
+	sess->state = KISCSI_SESSION_STATE_RECOVERY;
+	spin_unlock_bh(&sess->lock);
+	atomic_inc(&sess->recoveries);
+	sess->recovery_start = jiffies;
+	sess->recovery_backoff = 1;
+	pr_warn("session %u: no connection left, recovering the session\n",
+		sess->shost->host_no);
+	/* DefaultTime2Wait before the implicit logout of reinstatement (13.15). */
+	queue_delayed_work(kiscsi_wq, &sess->recovery_work,
+			   sess->params.default_time2wait * HZ);
+}
+
 /**
  * kiscsi_session_conn_failed() - a connection of the session has failed
  * @conn: the connection, stopped
  *
- * While other connections live, the failed one's commands go back to the
- * SCSI midlayer to be retried on them (DID_TRANSPORT_DISRUPTED is requeued
- * without counting a retry) and the connection is brought back in the
- * background. With none left, the session fails.
+ * The failed connection's commands go back to the SCSI midlayer to be
+ * issued again (DID_REQUEUE counts no retry): on the other connections
+ * while some live, the connection itself being brought back in the
+ * background; after session recovery when none is left. A target may end
+ * the whole session when one connection fails at ErrorRecoveryLevel 0 or 1
+ * (LIO does), which then fails the others too and leads to recovery.
  *
  * Context: the connection's err_work; must not take sess->mutex (control
  * operations hold it while they wait for err_work).
@@ -391,18 +426,136 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 
 	spin_lock_bh(&sess->lock);
 	others = live_conns(sess, conn) > 0;
-	if (!others && sess->state == KISCSI_SESSION_STATE_UP)
-		sess->state = KISCSI_SESSION_STATE_FAILED;
-	reconnect = others && !sess->dying &&
+	reconnect = others && !sess->dying && sess->state == KISCSI_SESSION_STATE_UP &&
 		    !test_bit(KISCSI_CONN_DRAINING, &conn->flags) &&
 		    !test_bit(KISCSI_CONN_REMOVED, &conn->flags);
 	spin_unlock_bh(&sess->lock);
 
-	kiscsi_conn_fail_tasks(conn, (others ? DID_TRANSPORT_DISRUPTED : DID_NO_CONNECT) << 16);
+	if (!others)
+		session_start_recovery(sess);
+	kiscsi_conn_fail_tasks(conn, DID_REQUEUE << 16);
 	if (reconnect) {
 		conn->backoff = max(sess->params.default_time2wait, 1U);
 		schedule_reconnect(conn, conn->backoff);
 	}
+}
+
+/* Log the leading connection in again: a new session instance, same ISID. */
+static int session_relogin(struct kiscsi_session *sess, const char **errmsg)
+{
+	struct kiscsi_conn *lead = NULL;
+	struct kiscsi_login *l;
+	struct socket *sock;
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&sess->mutex);
+	for (i = 0; i < sess->nr_conns && !lead; i++)
+		if (!test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags))
+			lead = sess->conns[i];
+	if (!lead) {
+		*errmsg = "no connection to log in";
+		return -ENOTCONN;
+	}
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l) {
+		*errmsg = "out of memory";
+		return -ENOMEM;
+	}
+	l->proposal = &sess->proposal;
+	l->neg_flags = KISCSI_NEG_LEADING;
+	memcpy(l->isid, sess->isid, sizeof(l->isid));
+	l->tsih = 0;	/* 6.3.5: same ISID, TSIH 0: reinstate the session */
+	l->cid = lead->cid;
+	l->cmdsn = atomic_read(&sess->cmdsn);
+	ret = session_connect(sess, l, sess->timeout, &sock);
+	if (ret) {
+		*errmsg = l->errmsg;
+		goto out;
+	}
+	sess->params = l->params;
+	sess->tsih = l->tsih;
+	atomic_set(&sess->exp_cmdsn, l->exp_cmdsn);
+	atomic_set(&sess->max_cmdsn, l->max_cmdsn);
+	lead->remote = sess->portal;
+	ret = kiscsi_conn_start(lead, sock, &sess->params, l->exp_statsn);
+	if (ret) {
+		*errmsg = "out of memory";
+		sock_release(sock);
+	}
+out:
+	kfree(l);
+	return ret;
+}
+
+static void session_unblock(struct kiscsi_session *sess)
+{
+	if (sess->blocked) {
+		sess->blocked = false;
+		scsi_unblock_requests(sess->shost);
+	}
+}
+
+static void session_recovery_work(struct work_struct *work)
+{
+	struct kiscsi_session *sess = container_of(to_delayed_work(work),
+						   struct kiscsi_session, recovery_work);
+	struct Scsi_Host *shost = sess->shost;
+	const char *err = NULL;
+	unsigned int i;
+	int ret;
+
+	mutex_lock(&sess->mutex);
+	if (READ_ONCE(sess->dying))
+		goto out;
+	if (!sess->blocked) {
+		sess->blocked = true;
+		scsi_block_requests(shost);
+	}
+	/* Every connection stops; whatever they held is issued again later. */
+	for (i = 0; i < sess->nr_conns; i++) {
+		kiscsi_conn_stop(sess->conns[i]);
+		kiscsi_conn_fail_tasks(sess->conns[i], DID_REQUEUE << 16);
+	}
+	ret = session_relogin(sess, &err);
+	if (!ret) {
+		for (i = 0; i < sess->nr_conns; i++) {
+			struct kiscsi_conn *conn = sess->conns[i];
+
+			if (test_bit(KISCSI_CONN_REMOVED, &conn->flags) ||
+			    READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
+				continue;
+			if (conn_login(sess, conn, &err)) {
+				WRITE_ONCE(conn->state, KISCSI_CONN_STATE_FAILED);
+				schedule_reconnect(conn, conn->backoff);
+			}
+		}
+		session_set_io_cpus(sess);
+		session_set_state(sess, KISCSI_SESSION_STATE_UP);
+		session_unblock(sess);
+		pr_info("session %u: recovered in %u ms\n", shost->host_no,
+			jiffies_to_msecs(jiffies - sess->recovery_start));
+		goto out;
+	}
+	if (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_RECOVERY &&
+	    time_after(jiffies, sess->recovery_start + sess->replacement_timeout * HZ)) {
+		/* Queued I/O fails now; logging back in goes on until logout. */
+		session_set_state(sess, KISCSI_SESSION_STATE_FAILED);
+		session_unblock(sess);
+		pr_warn("session %u: not recovered within %u s (%s): failing I/O\n",
+			shost->host_no, sess->replacement_timeout, err);
+	}
+	if (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_FAILED) {
+		/* A FAILED session that logs in again becomes UP again. */
+		sess->recovery_backoff = 30;
+	} else {
+		sess->recovery_backoff = min(sess->recovery_backoff * 2, 8U);
+	}
+	pr_info_ratelimited("session %u: login failed (%s), next try in %u s\n",
+			    shost->host_no, err, sess->recovery_backoff);
+	queue_delayed_work(kiscsi_wq, &sess->recovery_work, sess->recovery_backoff * HZ);
+out:
+	mutex_unlock(&sess->mutex);
 }
 
 /**
@@ -528,11 +681,16 @@ static void session_destroy(struct kiscsi_session *sess)
 	spin_lock_bh(&sess->lock);
 	sess->dying = true;
 	spin_unlock_bh(&sess->lock);
-	/* Outside the mutex: a reconnect may be waiting for it. */
+	/* Outside the mutex: a reconnect or recovery may be waiting for it. */
 	for (i = 0; i < sess->nr_conns; i++)
 		cancel_delayed_work_sync(&sess->conns[i]->reconnect_work);
+	cancel_delayed_work_sync(&sess->recovery_work);
 
 	mutex_lock(&sess->mutex);
+	/* A session without connection fails its I/O rather than hold it. */
+	if (READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP)
+		session_set_state(sess, KISCSI_SESSION_STATE_FAILED);
+	session_unblock(sess);
 	/* Devices go first, while commands still flow (sd syncs its cache). */
 	scsi_remove_host(shost);
 	session_set_state(sess, KISCSI_SESSION_STATE_LOGOUT);
@@ -725,6 +883,8 @@ int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
 	    nla_put_u32(skb, KISCSI_A_SESSION_STATE, READ_ONCE(sess->state)) ||
 	    nla_put_u64_64bit(skb, KISCSI_A_SESSION_ISID, isid, KISCSI_A_SESSION_PAD) ||
 	    nla_put_u16(skb, KISCSI_A_SESSION_TSIH, sess->tsih) ||
+	    nla_put_u32(skb, KISCSI_A_SESSION_REPLACEMENT_TIMEOUT, sess->replacement_timeout) ||
+	    nla_put_u32(skb, KISCSI_A_SESSION_RECOVERIES, atomic_read(&sess->recoveries)) ||
 	    put_params(skb, &sess->params)) {
 		ret = -EMSGSIZE;
 		goto out;
