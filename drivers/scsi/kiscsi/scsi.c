@@ -131,17 +131,21 @@ static bool count_one(struct scsi_cmnd *sc, void *data)
 }
 
 /*
- * The connection for a command: its hardware queue's own when usable, else
- * the next usable one (a removed or failed connection's queue is served by
- * the others until it comes back).
+ * The connection for a command. Hardware queue h owns connections h,
+ * h + nhw, h + 2 * nhw... (there are no more queues than CPUs, and may be
+ * more connections): the tag picks one of them, so every connection carries
+ * I/O. A removed or failed connection is served by the next usable one
+ * until it comes back.
  */
-static struct kiscsi_conn *pick_conn(struct kiscsi_session *sess, u32 hwq)
+static struct kiscsi_conn *pick_conn(struct kiscsi_session *sess, u32 hwq, u32 tag)
 {
-	unsigned int n = READ_ONCE(sess->nr_conns), i;
+	unsigned int n = READ_ONCE(sess->nr_conns), nhw = sess->shost->nr_hw_queues;
+	unsigned int own = n > hwq ? (n - hwq + nhw - 1) / nhw : 1;
+	unsigned int first = hwq + nhw * (tag % own), i;
 	struct kiscsi_conn *conn;
 
 	for (i = 0; i < n; i++) {
-		conn = READ_ONCE(sess->conns[(hwq + i) % n]);
+		conn = READ_ONCE(sess->conns[(first + i) % n]);
 		if (conn && kiscsi_conn_usable(conn))
 			return conn;
 	}
@@ -184,7 +188,7 @@ static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 		kiscsi_fail_now(sc, DID_NO_CONNECT);
 		return 0;
 	}
-	conn = pick_conn(sess, hwq);
+	conn = pick_conn(sess, hwq, blk_mq_unique_tag_to_tag(utag));
 	if (!conn)
 		return SCSI_MLQUEUE_HOST_BUSY;
 

@@ -154,10 +154,11 @@ static void session_set_io_cpus(struct kiscsi_session *sess)
 	unsigned int i, cpu;
 
 	for (i = 0; i < sess->nr_conns; i++) {
+		unsigned int hwq = i % sess->shost->nr_hw_queues;
 		int io_cpu = WORK_CPU_UNBOUND;
 
 		for_each_online_cpu(cpu) {
-			if (map->mq_map[cpu] == i + map->queue_offset) {
+			if (map->mq_map[cpu] == hwq + map->queue_offset) {
 				io_cpu = cpu;
 				break;
 			}
@@ -342,8 +343,12 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	shost->max_channel = 0;
 	shost->max_lun = 16384;
 	shost->max_cmd_len = 16;
-	/* One hardware queue per connection: CPUs spread over connections. */
-	shost->nr_hw_queues = nslots;
+	/*
+	 * One hardware queue per connection, CPUs spread over them; never more
+	 * queues than CPUs (a queue no CPU maps to would idle its connection):
+	 * then a queue spreads its commands over several connections.
+	 */
+	shost->nr_hw_queues = min(nslots, num_online_cpus());
 	kiscsi_shost_set_may_block(shost);
 	ret = scsi_add_host(shost, NULL);
 	if (ret) {
