@@ -196,8 +196,14 @@ static int parse_proposal(struct genl_info *info, struct kiscsi_params *p,
 		ret = kiscsi_params_set(p, nla_data(tb[KISCSI_A_PARAM_KEY]),
 					nla_data(tb[KISCSI_A_PARAM_VALUE]), &err);
 		if (ret) {
+			char msg[96];
+
+			/* Say which -o it was: "Key: what is wrong". */
+			snprintf(msg, sizeof(msg), "%s: %s",
+				 (char *)nla_data(tb[KISCSI_A_PARAM_KEY]),
+				 err ? err : "invalid value");
 			NL_SET_BAD_ATTR(info->extack, attr);
-			set_err(info, err ? err : "invalid parameter");
+			set_err(info, msg);
 			return ret;
 		}
 	}
