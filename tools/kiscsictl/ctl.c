@@ -30,6 +30,8 @@ static const char *err_hint(int err, int explained)
 	case EHOSTUNREACH:
 	case ENETUNREACH:
 		return " (check the portal address and the routes to it)";
+	case EADDRNOTAVAIL:
+		return " (is the --source address configured on this host?)";
 	}
 	return "";
 }

@@ -250,7 +250,7 @@ static int discover(struct ctl *ctl, const struct req *r, const char *initiator,
 	struct nlmsghdr *nlh;
 	int ret;
 
-	nlh = knl_msg(&ctl->nl, buf, KISCSI_CMD_DISCOVER, 0);
+	nlh = knl_msg(&ctl->nl, buf, sizeof(buf), KISCSI_CMD_DISCOVER, 0);
 	ret = req_put(nlh, sizeof(buf), r, initiator);
 	if (!ret)
 		ret = knl_request(&ctl->nl, nlh, targets_cb, l);

@@ -9,7 +9,7 @@
  * with a one-line reason on stderr.
  *
  * The session commands live in their own files (discover.c, login.c,
- * list.c); this one has the command table, main(), version and help.
+ * list.c, conn.c); this one has the command table, main(), version and help.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,7 +36,7 @@ static const struct subcmd version_cmd = {
 };
 
 static const struct subcmd help_cmd = {
-	"help", cmd_help, "[COMMAND]", "show the commands, or one command's usage",
+	"help", cmd_help, "[COMMAND [SUBCOMMAND]]", "show the commands, or one command's usage",
 	NULL,
 };
 
@@ -44,6 +44,7 @@ static const struct subcmd *const cmds[] = {
 	&discover_cmd,
 	&login_cmd,
 	&logout_cmd,
+	&conn_cmd,
 	&list_cmd,
 	&version_cmd,
 	&help_cmd,
@@ -109,7 +110,7 @@ static int cmd_version(struct ctl *ctl, int argc, char **argv)
 	if (ret)
 		return ret;
 
-	nlh = knl_msg(&ctl->nl, buf, KISCSI_CMD_VERSION_GET, 0);
+	nlh = knl_msg(&ctl->nl, buf, sizeof(buf), KISCSI_CMD_VERSION_GET, 0);
 	mnl_attr_put_u32(nlh, KISCSI_A_VERSION_API_VERSION, KISCSI_API_VERSION);
 	ret = knl_request(&ctl->nl, nlh, version_cb, &v);
 	if (ret)
@@ -152,6 +153,9 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv)
 			argv[1]);
 		return EXIT_USAGE;
 	}
+	/* "help conn add": the subcommand's usage */
+	if (c == &conn_cmd && argc > 2 && conn_find(argv[2]))
+		c = conn_find(argv[2]);
 	cmd_usage(stdout, c);
 	return EXIT_OK;
 }

@@ -44,6 +44,7 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 #define ARGS_HELP (-1)
 
 int ctl_connect(struct ctl *ctl);
+const struct subcmd *conn_find(const char *name);
 int ctl_fail(struct ctl *ctl, const char *what, int err);
 int want_help(int argc, char **argv, const struct subcmd *cmd);
 void cmd_usage(FILE *f, const struct subcmd *cmd);
@@ -58,6 +59,7 @@ extern const char *prog_version;
 extern const struct subcmd discover_cmd;
 extern const struct subcmd login_cmd;
 extern const struct subcmd logout_cmd;
+extern const struct subcmd conn_cmd;
 extern const struct subcmd list_cmd;
 
 #endif

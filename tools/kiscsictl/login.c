@@ -21,18 +21,31 @@ static int cmd_logout(struct ctl *ctl, int argc, char **argv);
 
 const struct subcmd login_cmd = {
 	"login", cmd_login,
-	"-T TARGET -p PORTAL [-p PORTAL]... [-o Key=Value]... [-I NAME] [-t SECONDS]",
+	"-T TARGET (-p PORTAL [--source ADDR | --iface DEV])...\n"
+	"                            [-c N] [-o Key=Value]... [-I NAME] [-t SECONDS]",
 	"log in to a target, attach its LUNs and show the new session",
 	"  -T, --target TARGET     the target's iSCSI name\n"
 	"  -p, --portal PORTAL     host[:port] or [ipv6][:port], port 3260 by default;\n"
-	"                          the first is the leading connection's, the others\n"
-	"                          are extra connections\n"
+	"                          the first is the leading connection's; give several\n"
+	"                          for several paths\n"
+	"      --source ADDR       connect to the -p PORTAL before it from this local\n"
+	"                          address, of the portal's address family\n"
+	"      --iface DEV         connect to the -p PORTAL before it through this\n"
+	"                          network interface (instead of --source)\n"
+	"  -c, --connections N     open N connections (1-8), spread over the portals\n"
+	"                          round robin; default: one per portal\n"
 	"  -o, --option Key=Value  an iSCSI key to propose instead of kiscsi's default,\n"
 	"                          e.g. -o HeaderDigest=CRC32C,None\n"
 	"  -I, --initiator NAME    the initiator name; default: InitiatorName= in\n"
 	"                          " NAME_FILE_OPENISCSI ", else in\n"
 	"                          " NAME_FILE_KISCSI " (made on first use)\n"
-	"  -t, --timeout SECONDS   give up logging in after this long (1-3600)\n",
+	"  -t, --timeout SECONDS   give up logging in after this long (1-3600)\n"
+	"      --replacement-timeout SECONDS\n"
+	"                          how long I/O waits for a session that lost every\n"
+	"                          connection to log back in (default 120)\n"
+	"\nTwo paths, two connections each:\n"
+	"  kiscsictl login -T TARGET -p 10.0.1.9 --source 10.0.1.2 \\\n"
+	"                            -p 10.0.2.9 --source 10.0.2.2 -c 4\n",
 };
 
 const struct subcmd logout_cmd = {
@@ -49,10 +62,39 @@ static const struct option login_opts[] = {
 	{ "option", required_argument, NULL, 'o' },
 	{ "initiator", required_argument, NULL, 'I' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "connections", required_argument, NULL, 'c' },
+	{ "replacement-timeout", required_argument, NULL, OPT_RT },
+	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "iface", required_argument, NULL, OPT_IFACE },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/*
+ * What the options cannot check one by one: a target and a portal; no more
+ * portals than a session has connections; with -c, every portal used.
+ */
+static int login_check(const struct req *r)
+{
+	if (!r->target || !r->n_portals) {
+		fprintf(stderr, "kiscsictl: login: give the target (-T) and a portal (-p)\n");
+		return EXIT_USAGE;
+	}
+	if (r->n_portals > REQ_CONNS_MAX) {
+		fprintf(stderr,
+			"kiscsictl: login: at most %d portals: a session has at most %d connections\n",
+			REQ_CONNS_MAX, REQ_CONNS_MAX);
+		return EXIT_USAGE;
+	}
+	if (r->conns && r->conns < (uint32_t)r->n_portals) {
+		fprintf(stderr,
+			"kiscsictl: login: -c %u opens fewer connections than the %d portals given\n",
+			r->conns, r->n_portals);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
 
 /**
  * login_parse() - parse the login command's arguments
@@ -71,7 +113,7 @@ int login_parse(struct ctl *ctl, int argc, char **argv, struct req *r)
 	r->cmd = login_cmd.name;
 	optind = 0;
 	opterr = 0;
-	while (!ret && (c = getopt_long(argc, argv, "-:T:p:o:I:t:jh", login_opts, NULL)) != -1) {
+	while (!ret && (c = getopt_long(argc, argv, "-:T:p:o:I:t:c:jh", login_opts, NULL)) != -1) {
 		switch (c) {
 		case 'T':
 			ret = req_set_name(r, &r->target, optarg, "-T");
@@ -88,6 +130,16 @@ int login_parse(struct ctl *ctl, int argc, char **argv, struct req *r)
 		case 't':
 			ret = req_set_timeout(r, optarg);
 			break;
+		case 'c':
+			ret = req_set_conns(r, optarg);
+			break;
+		case OPT_RT:
+			ret = req_set_replacement_timeout(r, optarg);
+			break;
+		case OPT_SOURCE:
+		case OPT_IFACE:
+			ret = req_bind_portal(r, c, optarg);
+			break;
 		case 'j':
 			ctl->json = 1;
 			break;
@@ -100,10 +152,8 @@ int login_parse(struct ctl *ctl, int argc, char **argv, struct req *r)
 	}
 	if (!ret)
 		ret = opt_rest(&login_cmd, argc, argv);
-	if (!ret && (!r->target || !r->n_portals)) {
-		fprintf(stderr, "kiscsictl: login: give the target (-T) and a portal (-p)\n");
-		ret = EXIT_USAGE;
-	}
+	if (!ret)
+		ret = login_check(r);
 	return ret;
 }
 
@@ -135,7 +185,7 @@ static int login(struct ctl *ctl, const struct req *r, const char *initiator,
 	struct nlmsghdr *nlh;
 	int ret;
 
-	nlh = knl_msg(&ctl->nl, buf, KISCSI_CMD_LOGIN, 0);
+	nlh = knl_msg(&ctl->nl, buf, sizeof(buf), KISCSI_CMD_LOGIN, 0);
 	ret = req_put(nlh, sizeof(buf), r, initiator);
 	if (!ret)
 		ret = knl_request(&ctl->nl, nlh, sid_cb, &reply);
@@ -318,7 +368,7 @@ static int logout_one(struct ctl *ctl, uint32_t sid)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 
-	nlh = knl_msg(&ctl->nl, buf, KISCSI_CMD_LOGOUT, 0);
+	nlh = knl_msg(&ctl->nl, buf, sizeof(buf), KISCSI_CMD_LOGOUT, 0);
 	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_SID, sid);
 	return knl_request(&ctl->nl, nlh, NULL, NULL);
 }

@@ -216,16 +216,24 @@ static int run(struct knl *nl, uint32_t seq, mnl_cb_t cb, void *data)
  * @buf: message buffer, MNL_SOCKET_BUFFER_SIZE bytes, or KNL_MSG_SIZE for
  *       requests that carry many attributes (append those with the _check
  *       helpers of libmnl)
+ * @size: size of @buf
  * @cmd: KISCSI_CMD_*
  * @flags: extra NLM_F_* flags (NLM_F_DUMP for dumps)
  *
+ * @buf is zeroed first: libmnl before 1.0.5 leaves the padding after an
+ * attribute as it finds it, and what goes to the kernel is then exactly
+ * what was put, zeros in the padding.
+ *
  * Return: the message header, to append attributes to.
  */
-struct nlmsghdr *knl_msg(struct knl *nl, void *buf, uint8_t cmd, uint16_t flags)
+struct nlmsghdr *knl_msg(struct knl *nl, void *buf, size_t size, uint8_t cmd,
+			 uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
 
+	memset(buf, 0, size);
+	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = nl->family;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	nlh->nlmsg_seq = ++nl->seq;
@@ -277,6 +285,7 @@ int knl_open(struct knl *nl)
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = (uint32_t)time(NULL);
 
+	memset(buf, 0, sizeof(buf));
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = GENL_ID_CTRL;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;

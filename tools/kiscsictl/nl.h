@@ -23,7 +23,8 @@ struct knl {
 
 int knl_open(struct knl *nl);
 void knl_close(struct knl *nl);
-struct nlmsghdr *knl_msg(struct knl *nl, void *buf, uint8_t cmd, uint16_t flags);
+struct nlmsghdr *knl_msg(struct knl *nl, void *buf, size_t size, uint8_t cmd,
+			 uint16_t flags);
 int knl_request(struct knl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data);
 int knl_parse(struct knl *nl, const void *buf, size_t len, uint32_t seq,
 	      mnl_cb_t cb, void *data);

@@ -6,8 +6,13 @@
  * address; the port defaults to 3260. A host that is not a numeric address
  * is resolved with getaddrinfo() and its first answer (the resolver's
  * RFC 6724 order) is used. The kernel gets the address, never a name.
+ *
+ * A login's portal may be bound to a local source address (--source, a
+ * numeric address of the portal's family) or to a network interface
+ * (--iface): the connections to it then take that path.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -131,6 +136,81 @@ int portal_parse(const char *s, struct portal *p, char *why, size_t whylen)
 	return lookup_host(host, p, why, whylen);
 }
 
+static const char *family_name(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/**
+ * portal_set_source() - bind a portal to a local source address
+ * @p: the portal, with its address
+ * @s: a numeric IPv4 or IPv6 address, an IPv6 one possibly in brackets;
+ *     not a name: the source is what the host has, not what DNS says
+ * @why: set to a one-line reason on failure
+ * @whylen: size of @why
+ *
+ * Return: 0 or -EINVAL (not an address, or not of the portal's family).
+ */
+int portal_set_source(struct portal *p, const char *s, char *why, size_t whylen)
+{
+	char host[INET6_ADDRSTRLEN + 8], dst[PORTAL_STRLEN];
+	size_t n = strlen(s);
+	uint8_t addr[16];
+	int family, bracket = n > 2 && s[0] == '[' && s[n - 1] == ']';
+
+	if (n >= sizeof(host))
+		return reason(why, whylen, "not an IPv4 or IPv6 address");
+	if (bracket)
+		snprintf(host, sizeof(host), "%.*s", (int)(n - 2), s + 1);
+	else
+		snprintf(host, sizeof(host), "%s", s);
+	if (strchr(host, '%'))
+		return reason(why, whylen, "scoped addresses (%%IFACE) are not supported");
+	if (!bracket && inet_pton(AF_INET, host, addr) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, host, addr) == 1)
+		family = AF_INET6;
+	else
+		return reason(why, whylen, "not an IPv4 or IPv6 address");
+	if (family != p->family)
+		return reason(why, whylen, "an %s address, but portal %s is %s: give an %s source",
+			      family_name(family), portal_str(p, dst, sizeof(dst)),
+			      family_name(p->family), family_name(p->family));
+	p->src_family = family;
+	memcpy(p->src, addr, sizeof(addr));
+	return 0;
+}
+
+/**
+ * portal_set_ifname() - bind a portal to a network interface
+ * @p: the portal
+ * @s: the interface name, checked as the kernel's dev_valid_name() does;
+ *     whether it exists is the module's to say
+ * @why: set to a one-line reason on failure
+ * @whylen: size of @why
+ *
+ * Return: 0 or -EINVAL.
+ */
+int portal_set_ifname(struct portal *p, const char *s, char *why, size_t whylen)
+{
+	size_t i, n = strlen(s);
+
+	if (!n)
+		return reason(why, whylen, "no interface name");
+	if (n > PORTAL_IFNAME_MAX)
+		return reason(why, whylen, "interface names have at most %d bytes",
+			      PORTAL_IFNAME_MAX);
+	if (!strcmp(s, ".") || !strcmp(s, ".."))
+		return reason(why, whylen, "not an interface name");
+	for (i = 0; i < n; i++)
+		if (s[i] == '/' || s[i] == ':' || isspace((unsigned char)s[i]) ||
+		    (unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return reason(why, whylen,
+				      "no '/', ':', spaces or control characters in an interface name");
+	snprintf(p->ifname, sizeof(p->ifname), "%s", s);
+	return 0;
+}
+
 /**
  * portal_addr_str() - the address alone, without brackets
  * @p: portal
@@ -166,12 +246,32 @@ const char *portal_str(const struct portal *p, char *buf, size_t len)
 	return buf;
 }
 
+/* The source address and interface of a portal, when it is bound. */
+static int put_binding(struct nlmsghdr *nlh, size_t size, const struct portal *p)
+{
+	int v4 = p->src_family == AF_INET;
+
+	if (p->src_family &&
+	    !mnl_attr_put_check(nlh, size,
+				v4 ? KISCSI_A_PORTAL_SRC_ADDR4 : KISCSI_A_PORTAL_SRC_ADDR6,
+				v4 ? 4 : 16, p->src))
+		return -EMSGSIZE;
+	if (p->ifname[0] &&
+	    !mnl_attr_put_strz_check(nlh, size, KISCSI_A_PORTAL_IFNAME, p->ifname))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /**
  * portal_put() - append @p as a nested portal attribute
  * @nlh: message
  * @size: size of the message buffer
  * @type: attribute type of the nest, e.g. KISCSI_A_SESSION_PORTAL
  * @p: portal with an address
+ *
+ * The nest holds the address and the port, then the source address
+ * (KISCSI_A_PORTAL_SRC_ADDR4/6) and the interface (KISCSI_A_PORTAL_IFNAME)
+ * when the portal is bound to them.
  *
  * Return: 0 or -EMSGSIZE, with the message unchanged.
  */
@@ -186,12 +286,23 @@ int portal_put(struct nlmsghdr *nlh, size_t size, uint16_t type,
 	if (!mnl_attr_put_check(nlh, size,
 				v4 ? KISCSI_A_PORTAL_ADDR4 : KISCSI_A_PORTAL_ADDR6,
 				v4 ? 4 : 16, p->addr) ||
-	    !mnl_attr_put_u16_check(nlh, size, KISCSI_A_PORTAL_PORT, p->port)) {
+	    !mnl_attr_put_u16_check(nlh, size, KISCSI_A_PORTAL_PORT, p->port) ||
+	    put_binding(nlh, size, p)) {
 		mnl_attr_nest_cancel(nlh, nest);
 		return -EMSGSIZE;
 	}
 	mnl_attr_nest_end(nlh, nest);
 	return 0;
+}
+
+static void get_source(const struct nlattr *a, struct portal *p)
+{
+	int v4 = mnl_attr_get_type(a) == KISCSI_A_PORTAL_SRC_ADDR4;
+
+	if (mnl_attr_get_payload_len(a) != (v4 ? 4U : 16U))
+		return;
+	memcpy(p->src, mnl_attr_get_payload(a), v4 ? 4 : 16);
+	p->src_family = v4 ? AF_INET : AF_INET6;
 }
 
 /**
@@ -226,6 +337,15 @@ void portal_get(const struct nlattr *nest, struct portal *p)
 		case KISCSI_A_PORTAL_TPGT:
 			if (mnl_attr_validate(a, MNL_TYPE_U16) == 0)
 				p->tpgt = mnl_attr_get_u16(a);
+			break;
+		case KISCSI_A_PORTAL_SRC_ADDR4:
+		case KISCSI_A_PORTAL_SRC_ADDR6:
+			get_source(a, p);
+			break;
+		case KISCSI_A_PORTAL_IFNAME:
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+				snprintf(p->ifname, sizeof(p->ifname), "%s",
+					 mnl_attr_get_str(a));
 			break;
 		}
 	}

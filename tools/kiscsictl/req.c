@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kiscsictl: the arguments of login and discover, checked as they are
- * parsed (every refusal prints one line and gives EXIT_USAGE), and their
+ * kiscsictl: the arguments of login, discover and conn add, checked as they
+ * are parsed (every refusal prints one line and gives EXIT_USAGE), and their
  * encoding into a KISCSI_CMD_LOGIN or KISCSI_CMD_DISCOVER request.
  *
  * Keys and values of -o are only checked for their length here: the module
@@ -77,6 +77,25 @@ int req_add_param(struct req *r, const char *arg)
 }
 
 /**
+ * req_set_replacement_timeout() - parse --replacement-timeout SECONDS
+ * @r: request
+ * @arg: the argument (0-32767)
+ *
+ * Return: 0, or -1 after printing why.
+ */
+int req_set_replacement_timeout(struct req *r, const char *arg)
+{
+	if (parse_u32(arg, 0, 32767, &r->replacement_timeout)) {
+		fprintf(stderr,
+			"kiscsictl: %s: --replacement-timeout wants 0-32767 seconds, not '%s'\n",
+			r->cmd, arg);
+		return -1;
+	}
+	r->has_rt = 1;
+	return 0;
+}
+
+/**
  * req_set_timeout() - parse -t SECONDS
  * @r: request
  * @arg: 1 to REQ_TIMEOUT_MAX
@@ -88,6 +107,68 @@ int req_set_timeout(struct req *r, const char *arg)
 	if (parse_u32(arg, 1, REQ_TIMEOUT_MAX, &r->timeout)) {
 		fprintf(stderr, "kiscsictl: %s: -t '%s': give seconds from 1 to %d\n",
 			r->cmd, arg, REQ_TIMEOUT_MAX);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/**
+ * req_set_conns() - parse login's -c N
+ * @r: request
+ * @arg: 1 to REQ_CONNS_MAX
+ *
+ * Return: 0 or EXIT_USAGE after printing why.
+ */
+int req_set_conns(struct req *r, const char *arg)
+{
+	if (parse_u32(arg, 1, REQ_CONNS_MAX, &r->conns)) {
+		fprintf(stderr,
+			"kiscsictl: %s: -c '%s': give a number of connections from 1 to %d\n",
+			r->cmd, arg, REQ_CONNS_MAX);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/**
+ * req_bind_portal() - apply --source or --iface to the last portal given
+ * @r: request
+ * @opt: OPT_SOURCE or OPT_IFACE
+ * @arg: the address or the interface name
+ *
+ * Each applies to the -p given just before it, so that every portal can
+ * have its own path: -p A --source X -p B --source Y. A portal is bound
+ * once, by address or by interface.
+ *
+ * Return: 0 or EXIT_USAGE after printing why.
+ */
+int req_bind_portal(struct req *r, int opt, const char *arg)
+{
+	const char *name = opt == OPT_SOURCE ? "--source" : "--iface";
+	char why[200], dst[PORTAL_STRLEN];
+	struct portal *p;
+	int ret;
+
+	if (!r->n_portals) {
+		fprintf(stderr,
+			"kiscsictl: %s: %s '%.*s' comes before any -p: give it after the portal it applies to\n",
+			r->cmd, name, 64, arg);
+		return EXIT_USAGE;
+	}
+	p = &r->portals[r->n_portals - 1];
+	if (p->src_family || p->ifname[0]) {
+		fprintf(stderr,
+			"kiscsictl: %s: portal %s already has %s: give one --source or --iface per portal\n",
+			r->cmd, portal_str(p, dst, sizeof(dst)),
+			p->src_family ? "--source" : "--iface");
+		return EXIT_USAGE;
+	}
+	if (opt == OPT_SOURCE)
+		ret = portal_set_source(p, arg, why, sizeof(why));
+	else
+		ret = portal_set_ifname(p, arg, why, sizeof(why));
+	if (ret) {
+		fprintf(stderr, "kiscsictl: %s: %s '%.*s': %s\n", r->cmd, name, 64, arg, why);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -144,8 +225,9 @@ static int put_param(struct nlmsghdr *nlh, size_t size, const struct req_param *
  * @initiator: the initiator name to send
  *
  * Strings go as NUL-terminated (the policies are NLA_NUL_STRING); portals
- * and params as one nest each, in command-line order: the first portal is
- * the leading connection's.
+ * (with their source address or interface) and params as one nest each, in
+ * command-line order: the first portal is the leading connection's. The
+ * number of connections goes only when -c was given.
  *
  * Return: 0 or -EMSGSIZE.
  */
@@ -162,6 +244,13 @@ int req_put(struct nlmsghdr *nlh, size_t size, const struct req *r,
 		return -EMSGSIZE;
 	if (r->timeout &&
 	    !mnl_attr_put_u32_check(nlh, size, KISCSI_A_SESSION_TIMEOUT, r->timeout))
+		return -EMSGSIZE;
+	if (r->conns &&
+	    !mnl_attr_put_u32_check(nlh, size, KISCSI_A_SESSION_CONNS, r->conns))
+		return -EMSGSIZE;
+	if (r->has_rt &&
+	    !mnl_attr_put_u32_check(nlh, size, KISCSI_A_SESSION_REPLACEMENT_TIMEOUT,
+				    r->replacement_timeout))
 		return -EMSGSIZE;
 	for (i = 0; i < r->n_portals; i++)
 		if (portal_put(nlh, size, KISCSI_A_SESSION_PORTAL, &r->portals[i]))

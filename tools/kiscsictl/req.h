@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kiscsictl: the arguments login and discover share (target, initiator,
- * portals, -o Key=Value, timeout) and their netlink encoding.
+ * kiscsictl: the arguments login, discover and conn add share (target,
+ * initiator, portals and their --source or --iface, -o Key=Value, timeout)
+ * and their netlink encoding.
  */
 #ifndef KISCSICTL_REQ_H
 #define KISCSICTL_REQ_H
@@ -17,6 +18,10 @@
 #define PARAM_KEY_MAX		63	/* bytes, RFC 7143 section 6.1 */
 #define PARAM_VALUE_MAX		255	/* bytes, kiscsi's limit */
 #define REQ_TIMEOUT_MAX		3600	/* seconds, as the module's policy */
+#define REQ_CONNS_MAX		8	/* connections per session, as the policy */
+
+/* getopt_long() values of the options that have no short form */
+enum { OPT_SOURCE = 0x100, OPT_IFACE, OPT_RT };
 
 struct req_param {
 	char key[PARAM_KEY_MAX + 1];
@@ -32,11 +37,17 @@ struct req {
 	struct req_param params[REQ_MAX_PARAMS];
 	int n_params;
 	uint32_t timeout;	/* -t, 0: the module's default */
+	uint32_t conns;		/* login -c, 0: one connection per portal */
+	uint32_t replacement_timeout;	/* login, 0 and !has_rt: the default */
+	int has_rt;
 };
 
 int req_add_portal(struct req *r, const char *arg);
 int req_add_param(struct req *r, const char *arg);
 int req_set_timeout(struct req *r, const char *arg);
+int req_set_replacement_timeout(struct req *r, const char *arg);
+int req_set_conns(struct req *r, const char *arg);
+int req_bind_portal(struct req *r, int opt, const char *arg);
 int req_set_name(struct req *r, const char **name, const char *arg,
 		 const char *opt);
 int req_put(struct nlmsghdr *nlh, size_t size, const struct req *r,

@@ -194,6 +194,12 @@ static int parse_attr(const struct nlattr *a, struct session *s)
 	case KISCSI_A_SESSION_TSIH:
 		get_u16(a, &s->tsih);
 		break;
+	case KISCSI_A_SESSION_REPLACEMENT_TIMEOUT:
+		get_u32(a, &s->replacement_timeout);
+		break;
+	case KISCSI_A_SESSION_RECOVERIES:
+		get_u32(a, &s->recoveries);
+		break;
 	}
 	return 0;
 }
@@ -234,7 +240,8 @@ int session_parse(const struct nlmsghdr *nlh, struct session_list *l)
 		if (ret)
 			return ret;
 	}
-	qsort(s->luns, s->n_luns, sizeof(*s->luns), lun_cmp);
+	if (s->n_luns)	/* qsort() takes no NULL, even for nothing */
+		qsort(s->luns, s->n_luns, sizeof(*s->luns), lun_cmp);
 	return 0;
 }
 
@@ -263,7 +270,7 @@ int session_get(struct ctl *ctl, uint32_t sid, struct session_list *l)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 
-	nlh = knl_msg(&ctl->nl, buf, KISCSI_CMD_SESSION_GET, 0);
+	nlh = knl_msg(&ctl->nl, buf, sizeof(buf), KISCSI_CMD_SESSION_GET, 0);
 	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_SID, sid);
 	return knl_request(&ctl->nl, nlh, session_cb, l);
 }
@@ -293,12 +300,12 @@ int session_dump(struct ctl *ctl, struct session_list *l)
 
 	for (i = 0; i < DUMP_RETRIES; i++) {
 		session_list_free(l);
-		nlh = knl_msg(&ctl->nl, buf, KISCSI_CMD_SESSION_GET, NLM_F_DUMP);
+		nlh = knl_msg(&ctl->nl, buf, sizeof(buf), KISCSI_CMD_SESSION_GET, NLM_F_DUMP);
 		ret = knl_request(&ctl->nl, nlh, session_cb, l);
 		if (ret != -EINTR)
 			break;
 	}
-	if (!ret)
+	if (!ret && l->n)
 		qsort(l->s, l->n, sizeof(*l->s), sid_cmp);
 	return ret;
 }

@@ -45,6 +45,8 @@ struct session {
 	uint32_t state;			/* enum kiscsi_session_state */
 	uint64_t isid;
 	uint16_t tsih;
+	uint32_t replacement_timeout;
+	uint32_t recoveries;
 	struct sparam *params;
 	size_t n_params;
 	struct sconn *conns;
@@ -66,11 +68,26 @@ struct logout_args {
 	int all;
 };
 
+/* conn add: -s, and in r the one portal with its binding and -t; del: -s, -c */
+struct conn_args {
+	struct req r;
+	uint32_t sid;
+	uint32_t cid;
+	int has_sid;
+	int has_cid;
+};
+
 extern const char *sysfs_root;
 
 int login_parse(struct ctl *ctl, int argc, char **argv, struct req *r);
 int logout_parse(struct ctl *ctl, int argc, char **argv, struct logout_args *a);
 int list_parse(struct ctl *ctl, int argc, char **argv, uint32_t *sid, int *has_sid);
+int conn_add_parse(struct ctl *ctl, int argc, char **argv, struct conn_args *a);
+int conn_del_parse(struct ctl *ctl, int argc, char **argv, struct conn_args *a);
+int conn_add_put(struct nlmsghdr *nlh, size_t size, const struct conn_args *a);
+int conn_del_put(struct nlmsghdr *nlh, size_t size, const struct conn_args *a);
+int conn_cid_parse(const struct nlmsghdr *nlh, uint16_t *cid);
+void conn_show(struct ctl *ctl, int added, uint32_t sid, uint16_t cid);
 
 int session_parse(const struct nlmsghdr *nlh, struct session_list *l);
 int session_get(struct ctl *ctl, uint32_t sid, struct session_list *l);

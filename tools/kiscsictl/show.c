@@ -55,16 +55,78 @@ const char *session_type_name(uint32_t type)
 	return enum_name(session_types, ARRAY_SIZE(session_types), type);
 }
 
-static void text_conn(FILE *f, const struct sconn *c)
-{
-	char remote[PORTAL_STRLEN], local[PORTAL_STRLEN];
+/* The connection table of the text output: one line per connection. */
+enum {
+	COL_CID, COL_STATE, COL_PORTAL, COL_LOCAL, COL_CMDS, COL_IN, COL_OUT,
+	COL_ERRORS, N_COLS
+};
 
-	fprintf(f, "  Connection %u: %s  %s", c->cid, conn_state_name(c->state),
-		c->remote.family ? portal_str(&c->remote, remote, sizeof(remote)) : "-");
+#define CELL_LEN	PORTAL_STRLEN	/* the widest cell, wider than a u64 */
+
+static const char *const col_names[N_COLS] = {
+	[COL_CID] = "CID", [COL_STATE] = "State", [COL_PORTAL] = "Portal",
+	[COL_LOCAL] = "Local", [COL_CMDS] = "Cmds", [COL_IN] = "Bytes in",
+	[COL_OUT] = "Bytes out", [COL_ERRORS] = "Errors",
+};
+
+static void conn_cells(const struct sconn *c, char cells[N_COLS][CELL_LEN])
+{
+	snprintf(cells[COL_CID], CELL_LEN, "%u", c->cid);
+	snprintf(cells[COL_STATE], CELL_LEN, "%s", conn_state_name(c->state));
+	if (c->remote.family)
+		portal_str(&c->remote, cells[COL_PORTAL], CELL_LEN);
+	else
+		snprintf(cells[COL_PORTAL], CELL_LEN, "-");
 	if (c->local.family)
-		fprintf(f, " from %s", portal_str(&c->local, local, sizeof(local)));
-	fprintf(f, "\n    cmds %" PRIu64 "  bytes in %" PRIu64 "  bytes out %" PRIu64
-		"  errors %" PRIu64 "\n", c->cmds, c->bytes_in, c->bytes_out, c->errors);
+		portal_str(&c->local, cells[COL_LOCAL], CELL_LEN);
+	else
+		snprintf(cells[COL_LOCAL], CELL_LEN, "-");
+	snprintf(cells[COL_CMDS], CELL_LEN, "%" PRIu64, c->cmds);
+	snprintf(cells[COL_IN], CELL_LEN, "%" PRIu64, c->bytes_in);
+	snprintf(cells[COL_OUT], CELL_LEN, "%" PRIu64, c->bytes_out);
+	snprintf(cells[COL_ERRORS], CELL_LEN, "%" PRIu64, c->errors);
+}
+
+/* Text left-aligned, numbers right-aligned, so no line ends in spaces. */
+static void text_row(FILE *f, const int *width, const char *const *cell)
+{
+	int col, left;
+
+	for (col = 0; col < N_COLS; col++) {
+		left = col == COL_STATE || col == COL_PORTAL || col == COL_LOCAL;
+		fprintf(f, "%s%*s", col ? "  " : "    ", left ? -width[col] : width[col],
+			cell[col]);
+	}
+	fprintf(f, "\n");
+}
+
+static void text_conns(FILE *f, const struct session *s)
+{
+	char cells[N_COLS][CELL_LEN];
+	const char *row[N_COLS];
+	int width[N_COLS], col;
+	size_t i;
+
+	if (!s->n_conns) {
+		fprintf(f, "  Connections: none\n");
+		return;
+	}
+	for (col = 0; col < N_COLS; col++) {
+		width[col] = strlen(col_names[col]);
+		row[col] = cells[col];
+	}
+	for (i = 0; i < s->n_conns; i++) {
+		conn_cells(&s->conns[i], cells);
+		for (col = 0; col < N_COLS; col++)
+			if ((int)strlen(cells[col]) > width[col])
+				width[col] = strlen(cells[col]);
+	}
+	fprintf(f, "  Connections:\n");
+	text_row(f, width, col_names);
+	for (i = 0; i < s->n_conns; i++) {
+		conn_cells(&s->conns[i], cells);
+		text_row(f, width, row);
+	}
 }
 
 static void text_luns(FILE *f, const struct session *s)
@@ -102,8 +164,9 @@ void session_show_text(FILE *f, const struct session *s)
 		session_state_name(s->state), session_type_name(s->type),
 		s->isid & ISID_MASK, s->tsih);
 	fprintf(f, "  Initiator: %s\n", printable(s->initiator, a, sizeof(a)));
-	for (i = 0; i < s->n_conns; i++)
-		text_conn(f, &s->conns[i]);
+	fprintf(f, "  Recoveries: %u  Replacement timeout: %u s\n", s->recoveries,
+		s->replacement_timeout);
+	text_conns(f, s);
 	if (s->n_params)
 		fprintf(f, "  Negotiated:\n");
 	for (i = 0; i < s->n_params; i++)
@@ -173,6 +236,8 @@ void session_show_json(struct json *j, const struct session *s)
 	json_str(j, "state", session_state_name(s->state));
 	json_str(j, "isid", isid);
 	json_u64(j, "tsih", s->tsih);
+	json_u64(j, "replacement_timeout", s->replacement_timeout);
+	json_u64(j, "recoveries", s->recoveries);
 	json_arr_open(j, "connections");
 	for (i = 0; i < s->n_conns; i++)
 		json_conn(j, &s->conns[i]);

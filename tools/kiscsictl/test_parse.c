@@ -2,7 +2,9 @@
 /*
  * kiscsictl unit tests: what can be checked without the module. Portal
  * parsing, iSCSI name rules, the initiator name files, -o and the other
- * arguments, the netlink encoding of requests and the decoding of answers
+ * arguments (with the paths of --source, --iface and -c, and conn add and
+ * del), the netlink encoding of requests (byte for byte for the multiple
+ * connection ones) and the decoding of answers
  * (fed as crafted messages), the NLMSG_DONE and error handling of nl.c,
  * the sysfs lookup of LUN devices, and the JSON and text output.
  *
@@ -660,6 +662,445 @@ static void test_req_put(void)
 	CHECK(req_put(nlh, 2000, &r, init) == -EMSGSIZE, "overflow not caught");
 }
 
+/* ---- multiple connections: --source, --iface, -c, conn add and del ---- */
+
+/*
+ * Parse @line with its command's parser (login, conn add or conn del), what
+ * it writes to stderr kept in @c. The line stays in a static buffer, so that
+ * what the result points to (names, values) lives until the next call.
+ */
+static struct req line_req;
+static struct conn_args line_conn;
+
+static int parse_line(struct ctl *ctl, const char *line, struct capture *c)
+{
+	static char buf[600];
+	static char *argv[48];
+	int argc, ret;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	argc = mkargv(buf, argv, 48);
+	cap_begin(c, STDERR_FILENO);
+	if (!strcmp(argv[0], "login"))
+		ret = login_parse(ctl, argc, argv, &line_req);
+	else if (argc > 1 && !strcmp(argv[1], "add"))
+		ret = conn_add_parse(ctl, argc - 1, argv + 1, &line_conn);
+	else
+		ret = conn_del_parse(ctl, argc - 1, argv + 1, &line_conn);
+	cap_end(c);
+	return ret;
+}
+
+/* "kiscsictl: login: " for "login ...", "kiscsictl: conn add: " for "conn add ..." */
+static void line_prefix(const char *line, char *buf, size_t len)
+{
+	int n = strncmp(line, "conn ", 5) ? (int)strcspn(line, " ") : 8;
+
+	snprintf(buf, len, "kiscsictl: %.*s: ", n, line);
+}
+
+static const struct {
+	const char *line;
+	const char *why;	/* part of the one-line reason */
+} bad_binds[] = {
+	/* --source and --iface bind the portal before them: there must be one */
+	{ "login -T iqn.2001-04.com.example:t --source 10.0.1.2 -p 10.0.1.9",
+	  "--source '10.0.1.2' comes before any -p" },
+	{ "login -T iqn.2001-04.com.example:t --iface eth1 -p 10.0.1.9",
+	  "--iface 'eth1' comes before any -p" },
+	{ "login --source 10.0.1.2 -T iqn.2001-04.com.example:t -p 10.0.1.9",
+	  "comes before any -p" },
+	/* one binding per portal */
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --source 10.0.1.2 --source 10.0.1.3",
+	  "portal 10.0.1.9:3260 already has --source" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --iface eth1 --source 10.0.1.3",
+	  "portal 10.0.1.9:3260 already has --iface" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --source 10.0.1.2 --iface eth1",
+	  "one --source or --iface per portal" },
+	/* the family of the source is the portal's */
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --source 2001:db8::2",
+	  "--source '2001:db8::2': an IPv6 address, but portal 10.0.1.9:3260 is IPv4" },
+	{ "login -T iqn.2001-04.com.example:t -p [2001:db8::9]:3261 --source 10.0.1.2",
+	  "an IPv4 address, but portal [2001:db8::9]:3261 is IPv6" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --source 10.0.1.2 -p [::1] "
+	  "--source 10.0.2.2", "portal [::1]:3260 is IPv6" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --source ::ffff:10.0.1.2",
+	  "is IPv4" },
+	/* a source is a numeric address */
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --source localhost",
+	  "not an IPv4 or IPv6 address" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --source 10.0.1.2:4000",
+	  "not an IPv4 or IPv6 address" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --source 10.0.1.256",
+	  "not an IPv4 or IPv6 address" },
+	{ "login -T iqn.2001-04.com.example:t -p [fe80::9] --source fe80::2%eth1", "scoped" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --source", "needs a value" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --source=", "not an IPv4" },
+	/* interface names as the kernel takes them */
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --iface 0123456789abcdef",
+	  "at most 15 bytes" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --iface=", "no interface name" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --iface eth0:1", "no '/', ':'" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --iface a/b", "no '/', ':'" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --iface ..", "not an interface name" },
+	/* -c: 1 to 8, and no portal left without a connection */
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 -c 0", "-c '0': give a number of "
+	  "connections from 1 to 8" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 -c 9", "from 1 to 8" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 -c -1", "from 1 to 8" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 -c 2x", "from 1 to 8" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 -c 4294967297", "from 1 to 8" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --connections 99", "from 1 to 8" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 -c", "needs a value" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.1.9 -p 10.0.2.9 -p 10.0.3.9 -c 2",
+	  "-c 2 opens fewer connections than the 3 portals given" },
+	{ "login -T iqn.2001-04.com.example:t -p 10.0.0.1 -p 10.0.0.2 -p 10.0.0.3 -p 10.0.0.4 "
+	  "-p 10.0.0.5 -p 10.0.0.6 -p 10.0.0.7 -p 10.0.0.8 -p 10.0.0.9",
+	  "at most 8 portals" },
+	/* conn add: one portal, bound like login's */
+	{ "conn add", "give the session (-s) and the portal (-p)" },
+	{ "conn add -s 3", "give the session (-s) and the portal (-p)" },
+	{ "conn add -p 10.0.1.9", "give the session (-s) and the portal (-p)" },
+	{ "conn add -s x -p 10.0.1.9", "-s 'x': give a session number" },
+	{ "conn add -s 4294967296 -p 10.0.1.9", "give a session number" },
+	{ "conn add -s 3 -p 10.0.1.9 -p 10.0.2.9", "give one portal (-p)" },
+	{ "conn add -s 3 --source 10.0.1.2 -p 10.0.1.9", "comes before any -p" },
+	{ "conn add -s 3 --iface eth1 -p 10.0.1.9", "comes before any -p" },
+	{ "conn add -s 3 -p 10.0.1.9 --source 2001:db8::2", "is IPv4" },
+	{ "conn add -s 3 -p [2001:db8::9] --source 10.0.1.2", "is IPv6" },
+	{ "conn add -s 3 -p 10.0.1.9 --source 10.0.1.2 --iface eth1", "already has --source" },
+	{ "conn add -s 3 -p 10.0.1.9:0", "bad portal" },
+	{ "conn add -s 3 -p 10.0.1.9 -t 0", "-t '0'" },
+	{ "conn add -s 3 -p 10.0.1.9 -c 2", "unknown option '-c'" },
+	{ "conn add -s 3 -p 10.0.1.9 stray", "unexpected argument 'stray'" },
+	{ "conn add -s 3 -p 10.0.1.9 -- stray", "unexpected argument 'stray'" },
+	/* conn del: a session and a CID */
+	{ "conn del", "give the session (-s) and the connection (-c)" },
+	{ "conn del -s 3", "give the session (-s) and the connection (-c)" },
+	{ "conn del -c 1", "give the session (-s) and the connection (-c)" },
+	{ "conn del -s 3 -c 65536", "-c '65536': give a connection ID from 0 to 65535" },
+	{ "conn del -s 3 -c -1", "give a connection ID" },
+	{ "conn del -s 3 -c 1x", "give a connection ID" },
+	{ "conn del -s -3 -c 1", "give a session number" },
+	{ "conn del -s 3 -c 1 -p 10.0.1.9", "unknown option '-p'" },
+	{ "conn del -s 3 -c 1 --source 10.0.1.2", "unknown option '--source'" },
+	{ "conn del -s 3 -c 1 2", "unexpected argument '2'" },
+};
+
+static void test_mcs_args(void)
+{
+	struct ctl ctl = { 0 };
+	struct portal *p;
+	struct capture c;
+	char prefix[40];
+	size_t i;
+	int ret;
+
+	/* Each binding goes to the portal just before it; -c is kept. */
+	ret = parse_line(&ctl, "login -T iqn.2001-04.com.example:t -p 10.0.1.9 --source 10.0.1.2 "
+			 "-p [2001:db8::9]:3261 --iface eth1 -p 10.0.3.9 "
+			 "-p [2001:db8::a] --source [2001:db8::2] -c 8", &c);
+	CHECK(!ret, "login with bindings refused: %s", c.text);
+	p = line_req.portals;
+	CHECK(line_req.n_portals == 4 && line_req.conns == 8, "%d portals, -c %u",
+	      line_req.n_portals, line_req.conns);
+	CHECK(p[0].src_family == AF_INET && !memcmp(p[0].src, "\x0a\x00\x01\x02", 4) &&
+	      !p[0].ifname[0], "portal 0: --source 10.0.1.2 (network order)");
+	CHECK(!p[1].src_family && !strcmp(p[1].ifname, "eth1"), "portal 1: --iface eth1");
+	CHECK(!p[2].src_family && !p[2].ifname[0], "portal 2: not bound");
+	CHECK(p[3].src_family == AF_INET6 &&
+	      !memcmp(p[3].src, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02", 16),
+	      "portal 3: --source [2001:db8::2]");
+
+	ret = parse_line(&ctl, "login -T iqn.2001-04.com.example:t -p 10.0.1.9", &c);
+	CHECK(!ret && line_req.conns == 0 && !line_req.portals[0].src_family &&
+	      !line_req.portals[0].ifname[0], "without -c: no conns, no binding");
+	ret = parse_line(&ctl, "login -T iqn.2001-04.com.example:t -p 10.0.1.9 -c 1", &c);
+	CHECK(!ret && line_req.conns == 1, "-c 1");
+	ret = parse_line(&ctl, "login -T iqn.2001-04.com.example:t -p 10.0.1.9 "
+			 "--iface 0123456789abcde --connections 8", &c);
+	CHECK(!ret && line_req.conns == 8 &&
+	      !strcmp(line_req.portals[0].ifname, "0123456789abcde"),
+	      "--connections 8, a 15-byte interface: %s", c.text);
+	ret = parse_line(&ctl, "login -c 2 -p 10.0.1.9 -p 10.0.2.9 "
+			 "-T iqn.2001-04.com.example:t --source=10.0.2.2", &c);
+	CHECK(!ret && line_req.conns == 2 && !line_req.portals[0].src_family &&
+	      line_req.portals[1].src_family == AF_INET, "-c first, --source= form");
+	ret = parse_line(&ctl, "login -T iqn.2001-04.com.example:t -p 10.0.0.1 -p 10.0.0.2 "
+			 "-p 10.0.0.3 -p 10.0.0.4 -p 10.0.0.5 -p 10.0.0.6 -p 10.0.0.7 "
+			 "-p 10.0.0.8", &c);
+	CHECK(!ret && line_req.n_portals == 8, "8 portals: %s", c.text);
+
+	ret = parse_line(&ctl, "conn add -s 3 -p 10.0.1.9 --source 10.0.1.2 -t 5", &c);
+	CHECK(!ret && line_conn.has_sid && line_conn.sid == 3 && line_conn.r.n_portals == 1 &&
+	      line_conn.r.portals[0].src_family == AF_INET && line_conn.r.timeout == 5,
+	      "conn add: %s", c.text);
+	ret = parse_line(&ctl, "conn add --portal [::1]:3261 --iface eth0 --sid 4294967295 -j",
+			 &c);
+	CHECK(!ret && line_conn.sid == UINT32_MAX && line_conn.r.portals[0].port == 3261 &&
+	      !strcmp(line_conn.r.portals[0].ifname, "eth0") && ctl.json,
+	      "conn add, long options: %s", c.text);
+	ctl.json = 0;
+	ret = parse_line(&ctl, "conn add -s 0 -p 10.0.1.9", &c);
+	CHECK(!ret && line_conn.sid == 0 && !line_conn.r.timeout &&
+	      !line_conn.r.portals[0].src_family, "conn add, no binding");
+	ret = parse_line(&ctl, "conn del -s 3 -c 65535", &c);
+	CHECK(!ret && line_conn.sid == 3 && line_conn.has_cid && line_conn.cid == 65535,
+	      "conn del: %s", c.text);
+	ret = parse_line(&ctl, "conn del --cid 0 --sid 1", &c);
+	CHECK(!ret && line_conn.sid == 1 && line_conn.has_cid && line_conn.cid == 0,
+	      "conn del, long options");
+
+	for (i = 0; i < ARRAY_SIZE(bad_binds); i++) {
+		ret = parse_line(&ctl, bad_binds[i].line, &c);
+		CHECK(ret == EXIT_USAGE, "'%s' accepted", bad_binds[i].line);
+		line_prefix(bad_binds[i].line, prefix, sizeof(prefix));
+		CHECK(!strncmp(c.text, prefix, strlen(prefix)) &&
+		      strchr(c.text, '\n') == c.text + strlen(c.text) - 1,
+		      "'%s': not one '%s' line: %s", bad_binds[i].line, prefix, c.text);
+		CHECK(strstr(c.text, bad_binds[i].why), "'%s': reason '%s' lacks '%s'",
+		      bad_binds[i].line, c.text, bad_binds[i].why);
+	}
+}
+
+/* The conn command itself: help and the choice of add or del. */
+static void test_conn_cmd(void)
+{
+	static const struct {
+		const char *line;
+		int ret;
+		const char *out;	/* start of stdout, or of stderr when ret != 0 */
+	} lines[] = {
+		{ "conn --help", EXIT_OK, "usage: kiscsictl [-j] conn (add | del) ARGS\n" },
+		{ "conn -h", EXIT_OK, "usage: kiscsictl [-j] conn (add | del) ARGS\n" },
+		{ "conn add --help", EXIT_OK, "usage: kiscsictl [-j] conn add -s SID -p PORTAL "
+		  "[--source ADDR | --iface DEV] [-t SECONDS]\n" },
+		{ "conn del -h", EXIT_OK, "usage: kiscsictl [-j] conn del -s SID -c CID\n" },
+		{ "conn -j del --help", EXIT_OK, "usage: kiscsictl [-j] conn del" },
+		{ "conn", EXIT_USAGE, "kiscsictl: conn: give add or del" },
+		{ "conn -j", EXIT_USAGE, "kiscsictl: conn: give add or del" },
+		{ "conn bogus", EXIT_USAGE, "kiscsictl: conn: unknown subcommand 'bogus'" },
+		{ "conn -s 3 add", EXIT_USAGE, "kiscsictl: conn: unknown subcommand '-s'" },
+		{ "conn add -s 3", EXIT_USAGE, "kiscsictl: conn add: give the session" },
+		{ "conn del -s 3 -c x", EXIT_USAGE, "kiscsictl: conn del: -c 'x'" },
+	};
+	struct capture out, err;
+	char line[200], *argv[16];
+	struct ctl ctl = { 0 };
+	size_t i;
+	int argc, ret;
+
+	for (i = 0; i < ARRAY_SIZE(lines); i++) {
+		snprintf(line, sizeof(line), "%s", lines[i].line);
+		argc = mkargv(line, argv, 16);
+		cap_begin(&err, STDERR_FILENO);
+		cap_begin(&out, STDOUT_FILENO);
+		ret = conn_cmd.run(&ctl, argc, argv);
+		cap_end(&out);
+		cap_end(&err);
+		CHECK(ret == lines[i].ret, "'%s': exit %d", lines[i].line, ret);
+		CHECK(!strncmp(ret ? err.text : out.text, lines[i].out, strlen(lines[i].out)),
+		      "'%s': out '%s' err '%s'", lines[i].line, out.text, err.text);
+		CHECK(!ret || !out.text[0], "'%s': stdout on a failure", lines[i].line);
+	}
+	CHECK(conn_find("add") && conn_find("del") && !conn_find("conn add") &&
+	      !conn_find("list") && !conn_find(""), "conn_find");
+	CHECK(!strcmp(conn_find("add")->name, "conn add"), "conn add's name");
+}
+
+/* The request as the module must get it, byte for byte. */
+static void check_bytes(const struct nlmsghdr *nlh, const char *want, size_t len,
+			const char *what, int line)
+{
+	const uint8_t *got = (const uint8_t *)nlh;
+	char dump[3 * 512 + 1] = "";
+	size_t i;
+
+	if (nlh->nlmsg_len == len && !memcmp(got, want, len)) {
+		passed++;
+		return;
+	}
+	for (i = 0; i < nlh->nlmsg_len && i < 512; i++)
+		snprintf(dump + 3 * i, 4, "%02x%c", got[i], i % 16 == 15 ? '\n' : ' ');
+	check(0, line, "%s: %u bytes, want %zu:\n%s", what, nlh->nlmsg_len, len, dump);
+}
+
+#define CHECK_BYTES(nlh, want, what) \
+	check_bytes(nlh, want, sizeof(want) - 1, what, __LINE__)
+
+/*
+ * The expected messages below are written for a little-endian host (the
+ * netlink header and the u16/u32 attributes are in host order); addresses
+ * are in network order, ports in host order, every attribute padded to 4.
+ */
+static const char want_login[] =
+	"\x94\x00\x00\x00\x1c\x00\x05\x00"	/* len 148, FAMILY, REQUEST|ACK */
+	"\x4d\x00\x00\x00\x00\x00\x00\x00"	/* seq 77, port id 0 */
+	"\x03\x01\x00\x00"			/* LOGIN, version 1 */
+	"\x1e\x00\x03\x00"			/* INITIATOR_NAME */
+	"iqn.2001-04.com.example:i\x00\x00\x00"
+	"\x1e\x00\x02\x00"			/* TARGET_NAME */
+	"iqn.2001-04.com.example:t\x00\x00\x00"
+	"\x08\x00\x0f\x00\x04\x00\x00\x00"	/* CONNS 4 */
+	"\x1c\x00\x06\x80"			/* PORTAL, nested */
+	"\x08\x00\x01\x00\x0a\x00\x01\x09"	/*   ADDR4 10.0.1.9 */
+	"\x06\x00\x03\x00\xbc\x0c\x00\x00"	/*   PORT 3260 */
+	"\x08\x00\x05\x00\x0a\x00\x01\x02"	/*   SRC_ADDR4 10.0.1.2 */
+	"\x1c\x00\x06\x80"			/* PORTAL, nested */
+	"\x08\x00\x01\x00\x0a\x00\x02\x09"	/*   ADDR4 10.0.2.9 */
+	"\x06\x00\x03\x00\xbd\x0c\x00\x00"	/*   PORT 3261 */
+	"\x08\x00\x05\x00\x0a\x00\x02\x02";	/*   SRC_ADDR4 10.0.2.2 */
+
+static const char want_conn_add6[] =
+	"\x58\x00\x00\x00\x1c\x00\x05\x00"	/* len 88 */
+	"\x4d\x00\x00\x00\x00\x00\x00\x00"
+	"\x06\x01\x00\x00"			/* CONN_ADD, version 1 */
+	"\x08\x00\x01\x00\x03\x00\x00\x00"	/* SID 3 */
+	"\x34\x00\x06\x80"			/* PORTAL, nested */
+	"\x14\x00\x02\x00"			/*   ADDR6 2001:db8::9 */
+	"\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x09"
+	"\x06\x00\x03\x00\xbd\x0c\x00\x00"	/*   PORT 3261 */
+	"\x14\x00\x06\x00"			/*   SRC_ADDR6 2001:db8::2 */
+	"\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02"
+	"\x08\x00\x0d\x00\x14\x00\x00\x00";	/* TIMEOUT 20 */
+
+static const char want_conn_add_if[] =
+	"\x3c\x00\x00\x00\x1c\x00\x05\x00"	/* len 60 */
+	"\x4d\x00\x00\x00\x00\x00\x00\x00"
+	"\x06\x01\x00\x00"			/* CONN_ADD, version 1 */
+	"\x08\x00\x01\x00\x07\x00\x00\x00"	/* SID 7 */
+	"\x20\x00\x06\x80"			/* PORTAL, nested */
+	"\x08\x00\x01\x00\x0a\x00\x02\x09"	/*   ADDR4 10.0.2.9 */
+	"\x06\x00\x03\x00\xbc\x0c\x00\x00"	/*   PORT 3260 */
+	"\x09\x00\x07\x00"			/*   IFNAME eth1 */
+	"eth1\x00\x00\x00\x00";
+
+static const char want_conn_del[] =
+	"\x24\x00\x00\x00\x1c\x00\x05\x00"	/* len 36 */
+	"\x4d\x00\x00\x00\x00\x00\x00\x00"
+	"\x07\x01\x00\x00"			/* CONN_DEL, version 1 */
+	"\x08\x00\x01\x00\x03\x00\x00\x00"	/* SID 3 */
+	"\x06\x00\x10\x00\x02\x00\x00\x00";	/* CID 2 */
+
+static void test_mcs_bytes(void)
+{
+	static char buf[KNL_MSG_SIZE];
+	struct knl nl = { .family = FAMILY };
+	const uint16_t one = 1;
+	struct ctl ctl = { 0 };
+	struct nlmsghdr *nlh;
+	struct capture c;
+
+	if (*(const uint8_t *)&one != 1) {
+		printf("skipped: the expected requests are written for a little-endian host\n");
+		return;
+	}
+	CHECK(!parse_line(&ctl, "login -T iqn.2001-04.com.example:t -I iqn.2001-04.com.example:i "
+			  "-p 10.0.1.9 --source 10.0.1.2 -p 10.0.2.9:3261 --source 10.0.2.2 -c 4",
+			  &c), "login line: %s", c.text);
+	memset(buf, 0xee, sizeof(buf));	/* padding must not be left as it was */
+	nl.seq = SEQ - 1;
+	nlh = knl_msg(&nl, buf, sizeof(buf), KISCSI_CMD_LOGIN, 0);
+	CHECK(!req_put(nlh, sizeof(buf), &line_req, line_req.initiator), "login req_put");
+	CHECK_BYTES(nlh, want_login, "login, two paths, -c 4");
+
+	CHECK(!parse_line(&ctl, "conn add -s 3 -p [2001:db8::9]:3261 --source 2001:db8::2 -t 20",
+			  &c), "conn add line: %s", c.text);
+	memset(buf, 0xee, sizeof(buf));
+	nl.seq = SEQ - 1;
+	nlh = knl_msg(&nl, buf, sizeof(buf), KISCSI_CMD_CONN_ADD, 0);
+	CHECK(!conn_add_put(nlh, sizeof(buf), &line_conn), "conn_add_put");
+	CHECK_BYTES(nlh, want_conn_add6, "conn add, IPv6 with --source");
+
+	CHECK(!parse_line(&ctl, "conn add -p 10.0.2.9 --iface eth1 -s 7", &c),
+	      "conn add --iface line: %s", c.text);
+	memset(buf, 0xee, sizeof(buf));
+	nl.seq = SEQ - 1;
+	nlh = knl_msg(&nl, buf, sizeof(buf), KISCSI_CMD_CONN_ADD, 0);
+	CHECK(!conn_add_put(nlh, sizeof(buf), &line_conn), "conn_add_put --iface");
+	CHECK_BYTES(nlh, want_conn_add_if, "conn add, IPv4 with --iface");
+	CHECK(conn_add_put(nlh, nlh->nlmsg_len + 30, &line_conn) == -EMSGSIZE,
+	      "conn_add_put overflow");
+
+	CHECK(!parse_line(&ctl, "conn del -s 3 -c 2", &c), "conn del line: %s", c.text);
+	memset(buf, 0xee, sizeof(buf));
+	nl.seq = SEQ - 1;
+	nlh = knl_msg(&nl, buf, sizeof(buf), KISCSI_CMD_CONN_DEL, 0);
+	CHECK(!conn_del_put(nlh, sizeof(buf), &line_conn), "conn_del_put");
+	CHECK_BYTES(nlh, want_conn_del, "conn del");
+}
+
+/* A bound portal through portal_put() and back through portal_get(). */
+static void test_portal_binding(void)
+{
+	struct portal p, q;
+	char buf[512], why[160];
+	struct nlattr *a;
+	size_t off = 0;
+	struct nlmsghdr *nlh = put_genl(buf, &off, KISCSI_CMD_CONN_ADD);
+	uint32_t len;
+
+	portal_parse("[2001:db8::9]", &p, why, sizeof(why));
+	CHECK(!portal_set_source(&p, "2001:db8::2", why, sizeof(why)), "v6 source: %s", why);
+	CHECK(!portal_set_ifname(&p, "bond0.100", why, sizeof(why)), "ifname: %s", why);
+	CHECK(!portal_put(nlh, sizeof(buf), KISCSI_A_SESSION_PORTAL, &p), "bound portal_put");
+	a = mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr));
+	portal_get(a, &q);
+	CHECK(q.family == AF_INET6 && q.src_family == AF_INET6 &&
+	      !memcmp(q.src, p.src, 16) && !strcmp(q.ifname, "bond0.100") &&
+	      q.port == 3260, "bound portal round trip");
+	len = nlh->nlmsg_len;
+	CHECK(portal_put(nlh, len + 48, KISCSI_A_SESSION_PORTAL, &p) == -EMSGSIZE &&
+	      nlh->nlmsg_len == len, "no room for the binding: message changed");
+	portal_parse("10.0.0.1", &p, why, sizeof(why));
+	CHECK(portal_set_source(&p, "[10.0.0.2]", why, sizeof(why)) == -EINVAL,
+	      "bracketed IPv4 source");
+	CHECK(portal_set_source(&p, "", why, sizeof(why)) == -EINVAL, "empty source");
+	CHECK(portal_set_ifname(&p, "a b", why, sizeof(why)) == -EINVAL, "ifname with a space");
+	CHECK(portal_set_ifname(&p, "eth\x01", why, sizeof(why)) == -EINVAL,
+	      "ifname with a control character");
+}
+
+/* The reply of conn add, and what conn add and conn del print. */
+static void test_conn_output(void)
+{
+	struct ctl ctl = { 0 };
+	struct nlmsghdr *nlh;
+	struct capture c;
+	char buf[256];
+	uint16_t cid = 0;
+	size_t off = 0;
+
+	nlh = put_genl(buf, &off, KISCSI_CMD_CONN_ADD);
+	mnl_attr_put_u32(nlh, 99, 1);	/* unknown: skipped */
+	mnl_attr_put_u16(nlh, KISCSI_A_SESSION_CID, 5);
+	CHECK(!conn_cid_parse(nlh, &cid) && cid == 5, "conn add reply: cid %u", cid);
+	off = 0;
+	nlh = put_genl(buf, &off, KISCSI_CMD_CONN_ADD);
+	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_CID, 5);	/* not a u16 */
+	CHECK(conn_cid_parse(nlh, &cid) == -EBADMSG, "a 4-byte CID accepted");
+	off = 0;
+	nlh = put_genl(buf, &off, KISCSI_CMD_CONN_ADD);
+	CHECK(conn_cid_parse(nlh, &cid) == -EBADMSG, "a reply without CID accepted");
+
+	cap_begin(&c, STDOUT_FILENO);
+	conn_show(&ctl, 1, 3, 2);
+	CHECK(!strcmp(cap_end(&c), "Added connection 2 to session 3\n"), "add: '%s'", c.text);
+	cap_begin(&c, STDOUT_FILENO);
+	conn_show(&ctl, 0, 3, 2);
+	CHECK(!strcmp(cap_end(&c), "Removed connection 2 from session 3\n"), "del: '%s'",
+	      c.text);
+	ctl.json = 1;
+	cap_begin(&c, STDOUT_FILENO);
+	conn_show(&ctl, 1, 4294967295U, 65535);
+	CHECK(!strcmp(cap_end(&c), "{\"sid\":4294967295,\"cid\":65535}\n"), "add JSON: '%s'",
+	      c.text);
+	cap_begin(&c, STDOUT_FILENO);
+	conn_show(&ctl, 0, 3, 0);
+	CHECK(!strcmp(cap_end(&c), "{\"sid\":3,\"cid\":0,\"ok\":true}\n"), "del JSON: '%s'",
+	      c.text);
+}
+
 /* ---- nl.c: the end of a request ---- */
 
 static int count_cb(const struct nlmsghdr *nlh, void *data)
@@ -767,17 +1208,17 @@ static void test_nl_live(void)
 	nl.portid = mnl_socket_get_portid(nl.sock);
 	nl.family = GENL_ID_CTRL;
 
-	nlh = knl_msg(&nl, buf, CTRL_CMD_GETFAMILY, NLM_F_DUMP);
+	nlh = knl_msg(&nl, buf, sizeof(buf), CTRL_CMD_GETFAMILY, NLM_F_DUMP);
 	ret = knl_request(&nl, nlh, count_cb, &n);
 	CHECK(ret == 0 && n > 1, "live dump: %d, %d families", ret, n);
 
 	n = 0;
-	nlh = knl_msg(&nl, buf, CTRL_CMD_GETFAMILY, 0);
+	nlh = knl_msg(&nl, buf, sizeof(buf), CTRL_CMD_GETFAMILY, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "nlctrl");
 	ret = knl_request(&nl, nlh, count_cb, &n);
 	CHECK(ret == 0 && n == 1, "live do: %d, %d replies", ret, n);
 
-	nlh = knl_msg(&nl, buf, CTRL_CMD_GETFAMILY, 0);
+	nlh = knl_msg(&nl, buf, sizeof(buf), CTRL_CMD_GETFAMILY, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "no-such-fam");
 	ret = knl_request(&nl, nlh, count_cb, &n);
 	CHECK(ret == -ENOENT, "live error: %d", ret);
@@ -857,7 +1298,7 @@ static struct nlmsghdr *session_msg(char *buf, uint32_t sid)
 static const char want_json[] =
 	"{\"sid\":3,\"target\":\"iqn.2003-01.org.linux-iscsi.t:sn.1\","
 	"\"initiator\":\"iqn.2004-10.org.kiscsi:h-1\",\"type\":\"normal\",\"state\":\"up\","
-	"\"isid\":\"400001370000\",\"tsih\":1,\"connections\":["
+	"\"isid\":\"400001370000\",\"tsih\":1,\"replacement_timeout\":0,\"recoveries\":0,\"connections\":["
 	"{\"cid\":0,\"state\":\"up\",\"portal\":\"10.0.0.1:3260\",\"local\":\"10.0.0.2:40000\","
 	"\"cmds\":5,\"bytes_in\":5000,\"bytes_out\":500,\"errors\":0},"
 	"{\"cid\":1,\"state\":\"login\",\"portal\":\"[2001:db8::1]:3260\",\"local\":null,"
@@ -869,9 +1310,11 @@ static const char *const want_text[] = {
 	"Session 3: iqn.2003-01.org.linux-iscsi.t:sn.1\n",
 	"  State: up  Type: normal  ISID: 400001370000  TSIH: 1\n",
 	"  Initiator: iqn.2004-10.org.kiscsi:h-1\n",
-	"  Connection 0: up  10.0.0.1:3260 from 10.0.0.2:40000\n",
-	"    cmds 5  bytes in 5000  bytes out 500  errors 0\n",
-	"  Connection 1: login  [2001:db8::1]:3260\n",
+	"  Connections:\n"
+	"    CID  State  Portal              Local           Cmds  Bytes in  Bytes out  Errors\n"
+	"      0  up     10.0.0.1:3260       10.0.0.2:40000     5      5000        500       0\n"
+	"      1  login  [2001:db8::1]:3260  -                  0         0          0       1\n"
+	"  Negotiated:\n",
 	"    HeaderDigest=None\n",
 	"    TargetAlias=disk \"one\"?\n",
 	"    3:0:0:0  /dev/sdb\n",
@@ -950,6 +1393,66 @@ static void test_sessions(void)
 	      !strcmp(conn_state_name(KISCSI_CONN_STATE_CLOSING), "closing") &&
 	      !strcmp(session_type_name(KISCSI_SESSION_TYPE_DISCOVERY), "discovery"),
 	      "enum names");
+}
+
+/* Every connection of a session on one line of its own, in one table. */
+static const char want_conns[] =
+	"  Connections:\n"
+	"    CID  State    Portal         Local                Cmds      Bytes in    Bytes out  Errors\n"
+	"      0  up       10.0.1.9:3260  10.0.1.2:40001  123456789  123456789000  12345678900       0\n"
+	"      1  up       10.0.2.9:3261  10.0.2.2:40002          7          7000          700       0\n"
+	"      2  failed   10.0.1.9:3260  -                       0             0            0       1\n"
+	"      3  unknown  10.0.2.9:3261  10.0.2.2:40004          1          1000          100       0\n"
+	"  LUNs: none\n";
+
+static int ends_in_space(const char *text)
+{
+	const char *nl;
+
+	for (nl = strchr(text, '\n'); nl; nl = strchr(nl + 1, '\n'))
+		if (nl > text && nl[-1] == ' ')
+			return 1;
+	return 0;
+}
+
+static void test_conn_table(void)
+{
+	struct session_list l = { NULL, 0 };
+	struct nlmsghdr *nlh;
+	struct capture c;
+	char buf[4096];
+	const char *t;
+	size_t off = 0;
+
+	nlh = put_genl(buf, &off, KISCSI_CMD_SESSION_GET);
+	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_SID, 5);
+	mnl_attr_put_strz(nlh, KISCSI_A_SESSION_TARGET_NAME, "iqn.2001-04.com.example:t");
+	mnl_attr_put_strz(nlh, KISCSI_A_SESSION_INITIATOR_NAME, "iqn.2001-04.com.example:i");
+	put_conn(nlh, 0, KISCSI_CONN_STATE_UP, "10.0.1.9", "10.0.1.2:40001", 123456789);
+	put_conn(nlh, 1, KISCSI_CONN_STATE_UP, "10.0.2.9:3261", "10.0.2.2:40002", 7);
+	put_conn(nlh, 2, KISCSI_CONN_STATE_FAILED, "10.0.1.9", NULL, 0);
+	put_conn(nlh, 3, 42, "10.0.2.9:3261", "10.0.2.2:40004", 1);
+	CHECK(!session_parse(nlh, &l) && l.n == 1 && l.s[0].n_conns == 4, "4 connections");
+	cap_begin(&c, STDOUT_FILENO);
+	session_show_text(stdout, &l.s[0]);
+	cap_end(&c);
+	t = strstr(c.text, "  Connections:\n");
+	CHECK(t && !strcmp(t, want_conns), "connection table:\n%s\nwant:\n%s", t ? t : c.text,
+	      want_conns);
+	CHECK(!ends_in_space(c.text), "a text line ends in a space:\n%s", c.text);
+	session_list_free(&l);
+
+	off = 0;
+	nlh = put_genl(buf, &off, KISCSI_CMD_SESSION_GET);
+	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_SID, 6);
+	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_STATE, KISCSI_SESSION_STATE_RECOVERY);
+	session_parse(nlh, &l);
+	cap_begin(&c, STDOUT_FILENO);
+	session_show_text(stdout, &l.s[0]);
+	cap_end(&c);
+	CHECK(strstr(c.text, "  State: recovery") && strstr(c.text, "  Connections: none\n"),
+	      "no connection:\n%s", c.text);
+	session_list_free(&l);
 }
 
 static void put_target(struct nlmsghdr *nlh, const char *name, int n,
@@ -1114,9 +1617,15 @@ int main(void)
 	test_login_args();
 	test_other_args();
 	test_req_put();
+	test_mcs_args();
+	test_conn_cmd();
+	test_mcs_bytes();
+	test_portal_binding();
+	test_conn_output();
 	test_nl_end();
 	test_nl_live();
 	test_sessions();
+	test_conn_table();
 	test_discover_output();
 	test_json();
 	test_misc();

@@ -33,7 +33,23 @@
 void kiscsi_conn_queue_io(struct kiscsi_conn *conn)
 {
 	if (!test_bit(KISCSI_CONN_DEAD, &conn->flags))
-		queue_work(kiscsi_wq, &conn->io_work);
+		queue_work_on(READ_ONCE(conn->io_cpu), kiscsi_wq, &conn->io_work);
+}
+
+/**
+ * kiscsi_conn_usable() - may a new command be given to this connection?
+ * @conn: connection
+ *
+ * Return: true in full feature phase, not failed, not being removed.
+ */
+bool kiscsi_conn_usable(const struct kiscsi_conn *conn)
+{
+	if (READ_ONCE(conn->state) != KISCSI_CONN_STATE_UP)
+		return false;
+	smp_rmb();	/* pairs with the smp_wmb() in kiscsi_conn_start() */
+	return !test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
+	       !test_bit(KISCSI_CONN_DRAINING, &conn->flags) &&
+	       !test_bit(KISCSI_CONN_REMOVED, &conn->flags);
 }
 
 static void kiscsi_data_ready(struct sock *sk)
@@ -137,10 +153,18 @@ static void kiscsi_nop_work(struct work_struct *work)
 	queue_delayed_work(kiscsi_wq, &conn->nop_work, HZ);
 }
 
-/* Detach from the socket and stop every context that could touch it. */
+/*
+ * Detach from the socket, stop every context that could touch it, and
+ * release it. Idempotent; callers are serialized (err_work, or control
+ * operations after cancelling err_work).
+ */
 static void kiscsi_conn_stop_io(struct kiscsi_conn *conn)
 {
-	struct sock *sk = conn->sock->sk;
+	struct sock *sk;
+
+	if (!conn->sock)
+		return;
+	sk = conn->sock->sk;
 
 	write_lock_bh(&sk->sk_callback_lock);
 	if (sk->sk_user_data == conn) {
@@ -156,7 +180,10 @@ static void kiscsi_conn_stop_io(struct kiscsi_conn *conn)
 	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
 	/* An inline sender in queuecommand finishes, later ones see DEAD. */
 	mutex_lock(&conn->send_mutex);
+	conn->tx.busy = false;
 	mutex_unlock(&conn->send_mutex);
+	sock_release(conn->sock);
+	conn->sock = NULL;
 }
 
 static void kiscsi_conn_err_work(struct work_struct *work)
@@ -183,6 +210,7 @@ void kiscsi_conn_failure(struct kiscsi_conn *conn, const char *why)
 	atomic64_inc(&conn->stats.errors);
 	pr_warn_ratelimited("session %u conn %u: %s\n", conn->sess->shost->host_no,
 			    conn->cid, why);
+	WRITE_ONCE(conn->state, KISCSI_CONN_STATE_FAILED);
 	queue_work(kiscsi_wq, &conn->err_work);
 }
 
@@ -202,9 +230,12 @@ struct kiscsi_conn *kiscsi_conn_alloc(struct kiscsi_session *sess, u16 cid)
 	conn->sess = sess;
 	conn->cid = cid;
 	conn->state = KISCSI_CONN_STATE_LOGIN;
+	conn->flags = BIT(KISCSI_CONN_REMOVED);
+	conn->io_cpu = WORK_CPU_UNBOUND;
 	INIT_WORK(&conn->io_work, kiscsi_io_work);
 	INIT_WORK(&conn->err_work, kiscsi_conn_err_work);
 	INIT_DELAYED_WORK(&conn->nop_work, kiscsi_nop_work);
+	INIT_DELAYED_WORK(&conn->reconnect_work, kiscsi_conn_reconnect_work);
 	spin_lock_init(&conn->send_lock);
 	INIT_LIST_HEAD(&conn->send_list);
 	mutex_init(&conn->send_mutex);
@@ -218,8 +249,7 @@ struct kiscsi_conn *kiscsi_conn_alloc(struct kiscsi_session *sess, u16 cid)
  */
 void kiscsi_conn_free(struct kiscsi_conn *conn)
 {
-	if (conn->sock)
-		sock_release(conn->sock);
+	kiscsi_conn_stop_io(conn);
 	kvfree(conn->rx.buf);
 	kfree(conn->nop_data);
 	kfree(conn);
@@ -227,9 +257,9 @@ void kiscsi_conn_free(struct kiscsi_conn *conn)
 
 /**
  * kiscsi_conn_start() - enter full feature phase on a logged-in socket
- * @conn: connection
+ * @conn: connection, never started or stopped (a slot is restarted in place)
  * @sock: the socket login ran on; the connection owns it from now on
- * @params: the negotiated parameters
+ * @params: the parameters negotiated on this connection
  * @exp_statsn: next StatSN, from login
  *
  * Return: 0, or -ENOMEM (the caller still owns @sock then).
@@ -239,16 +269,16 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 {
 	struct sock *sk = sock->sk;
 
-	conn->rx.buf = kvmalloc(params->max_recv_dlength, GFP_KERNEL);
-	conn->nop_data = kmalloc(params->max_recv_dlength, GFP_KERNEL);
-	if (!conn->rx.buf || !conn->nop_data) {
-		kvfree(conn->rx.buf);
-		kfree(conn->nop_data);
-		conn->rx.buf = NULL;
-		conn->nop_data = NULL;
+	/* Our MaxRecvDataSegmentLength is the session's: sized once. */
+	if (!conn->rx.buf)
+		conn->rx.buf = kvmalloc(params->max_recv_dlength, GFP_KERNEL);
+	if (!conn->nop_data)
+		conn->nop_data = kmalloc(params->max_recv_dlength, GFP_KERNEL);
+	if (!conn->rx.buf || !conn->nop_data)
 		return -ENOMEM;
-	}
 	conn->sock = sock;
+	conn->tx.busy = false;
+	reinit_completion(&conn->logout_done);
 	conn->hdgst = params->header_digest.v[0] == KISCSI_DIGEST_CRC32C;
 	conn->ddgst = params->data_digest.v[0] == KISCSI_DIGEST_CRC32C;
 	conn->max_xmit_dlength = params->max_xmit_dlength;
@@ -271,7 +301,10 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	sk->sk_state_change = kiscsi_state_change;
 	write_unlock_bh(&sk->sk_callback_lock);
 
-	conn->state = KISCSI_CONN_STATE_UP;
+	conn->flags = 0;
+	/* Flags clear before the state says usable: see kiscsi_conn_usable(). */
+	smp_wmb();
+	WRITE_ONCE(conn->state, KISCSI_CONN_STATE_UP);
 	queue_delayed_work(kiscsi_wq, &conn->nop_work, HZ);
 	/* Data may have arrived between login and the callbacks. */
 	kiscsi_conn_queue_io(conn);
@@ -304,15 +337,15 @@ int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason)
 }
 
 /**
- * kiscsi_conn_stop() - stop a connection for good (logout or teardown)
- * @conn: connection; its tasks must be finished or failed by the caller
+ * kiscsi_conn_stop() - stop a connection (logout, removal, teardown)
+ * @conn: connection; its tasks must be finished or failed by the caller,
+ *	and its reconnect_work cancelled (outside the session mutex)
  */
 void kiscsi_conn_stop(struct kiscsi_conn *conn)
 {
 	set_bit(KISCSI_CONN_DEAD, &conn->flags);
-	conn->state = KISCSI_CONN_STATE_CLOSING;
+	WRITE_ONCE(conn->state, KISCSI_CONN_STATE_CLOSING);
 	/* A failure reported just before must not run on a freed conn. */
 	cancel_work_sync(&conn->err_work);
-	if (conn->sock)
-		kiscsi_conn_stop_io(conn);
+	kiscsi_conn_stop_io(conn);
 }

@@ -16,6 +16,7 @@
 #ifndef _KISCSI_H
 #define _KISCSI_H
 
+#include <linux/if.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -50,6 +51,7 @@ struct genl_info;
 #define KISCSI_LOGOUT_TIMEOUT	10	/* seconds */
 #define KISCSI_CAN_QUEUE	128	/* commands per hardware queue */
 #define KISCSI_CMD_PER_LUN	32	/* default LUN queue depth */
+#define KISCSI_REPLACEMENT_TIMEOUT 120	/* seconds, as open-iscsi */
 
 /*
  * Initiator Task Tags. A task's ITT packs its blk-mq tag, hardware queue and
@@ -78,6 +80,8 @@ struct genl_info;
 struct kiscsi_addr {
 	struct sockaddr_storage ss;
 	u16 tpgt;
+	struct sockaddr_storage src;	/* local address to bind, if any */
+	char ifname[IFNAMSIZ];		/* interface to bind to, if any */
 };
 
 /* Receive state machine: which part of a PDU comes next. */
@@ -187,6 +191,8 @@ enum {
 	KISCSI_CONN_PING_OUT,	/* a NOP-Out ping awaits its NOP-In */
 	KISCSI_CONN_NOP_REPLY,	/* a NOP-Out answer to a target ping is due */
 	KISCSI_CONN_LOGOUT,	/* a Logout request is to be sent */
+	KISCSI_CONN_DRAINING,	/* being removed: takes no new command */
+	KISCSI_CONN_REMOVED,	/* slot unused (never started, or deleted) */
 };
 
 /**
@@ -201,6 +207,9 @@ enum {
  * @io_work: sends and receives, alternating, under a time budget
  * @err_work: tears the connection down after a failure
  * @nop_work: idle pings
+ * @reconnect_work: brings a failed connection back, with backoff
+ * @backoff: seconds before the next reconnect attempt
+ * @io_cpu: CPU io_work runs on, one of its hardware queue's CPUs
  * @saved_data_ready: the socket's callbacks before we took it over
  * @saved_write_space: see @saved_data_ready
  * @saved_state_change: see @saved_data_ready
@@ -237,6 +246,9 @@ struct kiscsi_conn {
 	struct work_struct io_work;
 	struct work_struct err_work;
 	struct delayed_work nop_work;
+	struct delayed_work reconnect_work;
+	unsigned int backoff;
+	int io_cpu;
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
 	void (*saved_state_change)(struct sock *sk);
@@ -304,32 +316,46 @@ struct kiscsi_conn {
  * struct kiscsi_session - one iSCSI session, the private data of its Scsi_Host
  * @shost: the SCSI host
  * @node: link in the module's session list, under kiscsi_sessions_mutex
- * @mutex: serializes control operations (login, logout) on the session
- * @state: KISCSI_SESS_*, under @lock
- * @lock: protects @state, the CmdSN window and @conns
- * @cmdsn: CmdSN of the next command
- * @exp_cmdsn: ExpCmdSN from the target
- * @max_cmdsn: MaxCmdSN from the target
+ * @mutex: serializes control operations (login, logout, conn add/del,
+ *	reconnects) on the session
+ * @state: KISCSI_SESSION_STATE_*; written under @lock, read locklessly
+ * @lock: protects @state and @dying
+ * @dying: logout has begun: no reconnect may be scheduled
+ * @cmdsn: CmdSN of the next command; taken with a cmpxchg under the chosen
+ *	connection's send_lock, so each connection sends in CmdSN order and
+ *	no session-wide lock sits on the submission path
+ * @exp_cmdsn: ExpCmdSN from the target (only moves forward)
+ * @max_cmdsn: MaxCmdSN from the target (only moves forward)
  * @itt_gen: generation for the next task ITT
  * @isid: Initiator Session ID
  * @tsih: Target Session Identifying Handle
  * @type: normal or discovery
  * @params: the negotiated parameters (read-only in full feature phase)
  * @proposal: what we offer at login, with the user's overrides
- * @conns: connections by queue index
- * @nr_conns: connections in @conns
+ * @conns: connection slots by CID, which is also the hardware queue index;
+ *	a slot's conn lives as long as the session (reconnects and conn-add
+ *	reuse it), so the submission path may read @conns without a lock
+ * @nr_conns: slots in @conns (== nr_hw_queues)
  * @portal: the portal the leading connection connects to
+ * @timeout: seconds for connect and each login exchange
+ * @replacement_timeout: seconds of recovery before queued I/O fails
+ * @recovery_work: session recovery: log the session back in
+ * @recovery_start: jiffies when the current recovery began
+ * @recovery_backoff: seconds between recovery attempts
+ * @recoveries: session recoveries so far
+ * @blocked: the SCSI host's requests are blocked for recovery
  */
 struct kiscsi_session {
 	struct Scsi_Host *shost;
 	struct list_head node;
 	struct mutex mutex;		/* control operations */
 
-	spinlock_t lock;		/* state, CmdSN window, conns */
+	spinlock_t lock;		/* state, dying */
 	enum kiscsi_session_state state;
-	u32 cmdsn;
-	u32 exp_cmdsn;
-	u32 max_cmdsn;
+	bool dying;
+	atomic_t cmdsn;
+	atomic_t exp_cmdsn;
+	atomic_t max_cmdsn;
 	atomic_t itt_gen;
 
 	u8 isid[6];
@@ -340,6 +366,13 @@ struct kiscsi_session {
 	struct kiscsi_conn *conns[KISCSI_MAX_CONNS];
 	unsigned int nr_conns;
 	struct kiscsi_addr portal;
+	unsigned int timeout;
+	unsigned int replacement_timeout;
+	struct delayed_work recovery_work;
+	unsigned long recovery_start;
+	unsigned int recovery_backoff;
+	atomic_t recoveries;
+	bool blocked;
 };
 
 /* main.c */
@@ -404,6 +437,7 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 void kiscsi_conn_failure(struct kiscsi_conn *conn, const char *why);
 void kiscsi_conn_stop(struct kiscsi_conn *conn);
 int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason);
+bool kiscsi_conn_usable(const struct kiscsi_conn *conn);
 void kiscsi_conn_queue_io(struct kiscsi_conn *conn);
 
 /* send.c */
@@ -421,12 +455,37 @@ struct kiscsi_task *kiscsi_task_lookup(struct kiscsi_conn *conn, u32 itt);
 void kiscsi_task_put(struct kiscsi_task *task);
 void kiscsi_task_queue_send(struct kiscsi_task *task);
 void kiscsi_conn_fail_tasks(struct kiscsi_conn *conn, int result);
+bool kiscsi_conn_busy(struct kiscsi_conn *conn);
 
 /* session.c */
-int kiscsi_session_login(const char *target, const char *initiator,
-			 const struct kiscsi_addr *portal,
-			 const struct kiscsi_params *proposal,
-			 unsigned int timeout, u32 *sid, const char **errmsg);
+void kiscsi_conn_reconnect_work(struct work_struct *work);
+/**
+ * struct kiscsi_login_req - what a login request asks for
+ * @target: TargetName
+ * @initiator: InitiatorName
+ * @portals: where to connect; the first takes the leading connection
+ * @nportals: entries in @portals (at least one)
+ * @nconns: connections to open round robin over @portals, 0 for one each
+ * @proposal: kiscsi's proposal with the user's overrides
+ * @timeout: seconds for connect and each login exchange
+ * @replacement_timeout: seconds of recovery before queued I/O fails
+ */
+struct kiscsi_login_req {
+	const char *target;
+	const char *initiator;
+	const struct kiscsi_addr *portals;
+	unsigned int nportals;
+	unsigned int nconns;
+	const struct kiscsi_params *proposal;
+	unsigned int timeout;
+	unsigned int replacement_timeout;
+};
+
+int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
+			 const char **errmsg);
+int kiscsi_session_conn_add(u32 sid, const struct kiscsi_addr *portal,
+			    unsigned int timeout, u16 *cid, const char **errmsg);
+int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg);
 int kiscsi_session_logout(u32 sid);
 void kiscsi_session_conn_failed(struct kiscsi_conn *conn);
 void kiscsi_sessions_destroy_all(void);

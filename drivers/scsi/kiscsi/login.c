@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/inet.h>
+#include <linux/netdevice.h>
 #include <linux/net.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -64,15 +65,32 @@ int kiscsi_sock_connect(const struct kiscsi_addr *addr, unsigned int timeout,
 	sk->sk_use_task_frag = false;
 	tcp_sock_set_nodelay(sk);
 
+	/* A path: a local address and/or an interface to leave through. */
+	if (addr->src.ss_family) {
+		ret = kernel_bind(sock, (struct sockaddr *)&addr->src, len);
+		if (ret)
+			goto err;
+	}
+	if (addr->ifname[0]) {
+		struct net_device *dev = dev_get_by_name(&init_net, addr->ifname);
+
+		ret = dev ? sock_bindtoindex(sk, dev->ifindex, true) : -ENODEV;
+		if (dev)
+			dev_put(dev);
+		if (ret)
+			goto err;
+	}
 	ret = kernel_connect(sock, (struct sockaddr *)&addr->ss, len, 0);
 	if (ret) {
 		if (ret == -EINPROGRESS || ret == -EAGAIN)
 			ret = -ETIMEDOUT;
-		sock_release(sock);
-		return ret;
+		goto err;
 	}
 	*sockp = sock;
 	return 0;
+err:
+	sock_release(sock);
+	return ret;
 }
 
 static int sync_send(struct socket *sock, void *hdr, const void *data, u32 dlen)

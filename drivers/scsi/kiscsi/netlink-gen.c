@@ -16,11 +16,14 @@ const struct nla_policy kiscsi_param_nl_policy[KISCSI_A_PARAM_VALUE + 1] = {
 	[KISCSI_A_PARAM_VALUE] = { .type = NLA_NUL_STRING, .len = 255, },
 };
 
-const struct nla_policy kiscsi_portal_nl_policy[KISCSI_A_PORTAL_TPGT + 1] = {
+const struct nla_policy kiscsi_portal_nl_policy[KISCSI_A_PORTAL_IFNAME + 1] = {
 	[KISCSI_A_PORTAL_ADDR4] = NLA_POLICY_EXACT_LEN(4),
 	[KISCSI_A_PORTAL_ADDR6] = NLA_POLICY_EXACT_LEN(16),
 	[KISCSI_A_PORTAL_PORT] = { .type = NLA_U16, },
 	[KISCSI_A_PORTAL_TPGT] = { .type = NLA_U16, },
+	[KISCSI_A_PORTAL_SRC_ADDR4] = NLA_POLICY_EXACT_LEN(4),
+	[KISCSI_A_PORTAL_SRC_ADDR6] = NLA_POLICY_EXACT_LEN(16),
+	[KISCSI_A_PORTAL_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
 };
 
 /* KISCSI_CMD_VERSION_GET - do */
@@ -38,12 +41,14 @@ const struct nla_policy kiscsi_discover_nl_policy[KISCSI_A_SESSION_TIMEOUT + 1] 
 };
 
 /* KISCSI_CMD_LOGIN - do */
-const struct nla_policy kiscsi_login_nl_policy[KISCSI_A_SESSION_TIMEOUT + 1] = {
+const struct nla_policy kiscsi_login_nl_policy[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT + 1] = {
 	[KISCSI_A_SESSION_TARGET_NAME] = { .type = NLA_NUL_STRING, .len = 223, },
 	[KISCSI_A_SESSION_INITIATOR_NAME] = { .type = NLA_NUL_STRING, .len = 223, },
 	[KISCSI_A_SESSION_PORTAL] = NLA_POLICY_NESTED(kiscsi_portal_nl_policy),
 	[KISCSI_A_SESSION_PARAM] = NLA_POLICY_NESTED(kiscsi_param_nl_policy),
 	[KISCSI_A_SESSION_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
+	[KISCSI_A_SESSION_CONNS] = NLA_POLICY_RANGE(NLA_U32, 1, 8),
+	[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT] = NLA_POLICY_MAX(NLA_U32, 32767),
 };
 
 /* KISCSI_CMD_LOGOUT - do */
@@ -56,8 +61,21 @@ const struct nla_policy kiscsi_session_get_nl_policy[KISCSI_A_SESSION_SID + 1] =
 	[KISCSI_A_SESSION_SID] = { .type = NLA_U32, },
 };
 
+/* KISCSI_CMD_CONN_ADD - do */
+const struct nla_policy kiscsi_conn_add_nl_policy[KISCSI_A_SESSION_TIMEOUT + 1] = {
+	[KISCSI_A_SESSION_SID] = { .type = NLA_U32, },
+	[KISCSI_A_SESSION_PORTAL] = NLA_POLICY_NESTED(kiscsi_portal_nl_policy),
+	[KISCSI_A_SESSION_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
+};
+
+/* KISCSI_CMD_CONN_DEL - do */
+const struct nla_policy kiscsi_conn_del_nl_policy[KISCSI_A_SESSION_CID + 1] = {
+	[KISCSI_A_SESSION_SID] = { .type = NLA_U32, },
+	[KISCSI_A_SESSION_CID] = { .type = NLA_U16, },
+};
+
 /* Ops table for kiscsi */
-const struct genl_ops kiscsi_nl_ops[5] = {
+const struct genl_ops kiscsi_nl_ops[7] = {
 	{
 		.cmd		= KISCSI_CMD_VERSION_GET,
 		.doit		= kiscsi_nl_version_get_doit,
@@ -76,7 +94,7 @@ const struct genl_ops kiscsi_nl_ops[5] = {
 		.cmd		= KISCSI_CMD_LOGIN,
 		.doit		= kiscsi_nl_login_doit,
 		.policy		= kiscsi_login_nl_policy,
-		.maxattr	= KISCSI_A_SESSION_TIMEOUT,
+		.maxattr	= KISCSI_A_SESSION_REPLACEMENT_TIMEOUT,
 		.flags		= GENL_ADMIN_PERM,
 	},
 	{
@@ -92,6 +110,20 @@ const struct genl_ops kiscsi_nl_ops[5] = {
 		.dumpit		= kiscsi_nl_session_get_dumpit,
 		.policy		= kiscsi_session_get_nl_policy,
 		.maxattr	= KISCSI_A_SESSION_SID,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= KISCSI_CMD_CONN_ADD,
+		.doit		= kiscsi_nl_conn_add_doit,
+		.policy		= kiscsi_conn_add_nl_policy,
+		.maxattr	= KISCSI_A_SESSION_TIMEOUT,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= KISCSI_CMD_CONN_DEL,
+		.doit		= kiscsi_nl_conn_del_doit,
+		.policy		= kiscsi_conn_del_nl_policy,
+		.maxattr	= KISCSI_A_SESSION_CID,
 		.flags		= GENL_ADMIN_PERM,
 	},
 };

@@ -13,20 +13,24 @@
 
 /* Common nested types */
 extern const struct nla_policy kiscsi_param_nl_policy[KISCSI_A_PARAM_VALUE + 1];
-extern const struct nla_policy kiscsi_portal_nl_policy[KISCSI_A_PORTAL_TPGT + 1];
+extern const struct nla_policy kiscsi_portal_nl_policy[KISCSI_A_PORTAL_IFNAME + 1];
 
 extern const struct nla_policy kiscsi_version_get_nl_policy[KISCSI_A_VERSION_API_VERSION + 1];
 
 extern const struct nla_policy kiscsi_discover_nl_policy[KISCSI_A_SESSION_TIMEOUT + 1];
 
-extern const struct nla_policy kiscsi_login_nl_policy[KISCSI_A_SESSION_TIMEOUT + 1];
+extern const struct nla_policy kiscsi_login_nl_policy[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT + 1];
 
 extern const struct nla_policy kiscsi_logout_nl_policy[KISCSI_A_SESSION_SID + 1];
 
 extern const struct nla_policy kiscsi_session_get_nl_policy[KISCSI_A_SESSION_SID + 1];
 
+extern const struct nla_policy kiscsi_conn_add_nl_policy[KISCSI_A_SESSION_TIMEOUT + 1];
+
+extern const struct nla_policy kiscsi_conn_del_nl_policy[KISCSI_A_SESSION_CID + 1];
+
 /* Ops table for kiscsi */
-extern const struct genl_ops kiscsi_nl_ops[5];
+extern const struct genl_ops kiscsi_nl_ops[7];
 
 int kiscsi_nl_version_get_doit(struct sk_buff *skb, struct genl_info *info);
 int kiscsi_nl_discover_doit(struct sk_buff *skb, struct genl_info *info);
@@ -35,6 +39,8 @@ int kiscsi_nl_logout_doit(struct sk_buff *skb, struct genl_info *info);
 int kiscsi_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info);
 int kiscsi_nl_session_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb);
+int kiscsi_nl_conn_add_doit(struct sk_buff *skb, struct genl_info *info);
+int kiscsi_nl_conn_del_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	KISCSI_NLGRP_EVENTS,

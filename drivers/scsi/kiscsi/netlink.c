@@ -130,6 +130,27 @@ static int parse_portal(struct genl_info *info, const struct nlattr *attr,
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[KISCSI_A_PORTAL_PORT], "port 0");
 		return -EINVAL;
 	}
+	/* The path: a source address of the portal's family, an interface. */
+	if (tb[KISCSI_A_PORTAL_SRC_ADDR4] || tb[KISCSI_A_PORTAL_SRC_ADDR6]) {
+		bool v4 = tb[KISCSI_A_PORTAL_SRC_ADDR4];
+
+		bool portal_v4 = addr->ss.ss_family == AF_INET;
+
+		if ((v4 && tb[KISCSI_A_PORTAL_SRC_ADDR6]) || v4 != portal_v4) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "the source address must be one, of the portal's family");
+			return -EINVAL;
+		}
+		addr->src.ss_family = addr->ss.ss_family;
+		if (v4)
+			memcpy(&((struct sockaddr_in *)&addr->src)->sin_addr,
+			       nla_data(tb[KISCSI_A_PORTAL_SRC_ADDR4]), 4);
+		else
+			memcpy(&((struct sockaddr_in6 *)&addr->src)->sin6_addr,
+			       nla_data(tb[KISCSI_A_PORTAL_SRC_ADDR6]), 16);
+	}
+	if (tb[KISCSI_A_PORTAL_IFNAME])
+		nla_strscpy(addr->ifname, tb[KISCSI_A_PORTAL_IFNAME], sizeof(addr->ifname));
 	return 0;
 }
 
@@ -175,8 +196,14 @@ static int parse_proposal(struct genl_info *info, struct kiscsi_params *p,
 		ret = kiscsi_params_set(p, nla_data(tb[KISCSI_A_PARAM_KEY]),
 					nla_data(tb[KISCSI_A_PARAM_VALUE]), &err);
 		if (ret) {
+			char msg[96];
+
+			/* Say which -o it was: "Key: what is wrong". */
+			snprintf(msg, sizeof(msg), "%s: %s",
+				 (char *)nla_data(tb[KISCSI_A_PARAM_KEY]),
+				 err ? err : "invalid value");
 			NL_SET_BAD_ATTR(info->extack, attr);
-			set_err(info, err ? err : "invalid parameter");
+			set_err(info, msg);
 			return ret;
 		}
 	}
@@ -209,24 +236,38 @@ static unsigned int req_timeout(struct genl_info *info)
  */
 int kiscsi_nl_login_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct kiscsi_addr *portals;
 	struct kiscsi_params *p;
-	struct kiscsi_addr portal;
+	unsigned int nportals = 0, nconns = 0;
+	const struct nlattr *attr;
 	const char *err = NULL;
 	struct sk_buff *msg;
 	void *hdr;
+	int rem, ret;
 	u32 sid;
-	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, KISCSI_A_SESSION_TARGET_NAME) ||
 	    GENL_REQ_ATTR_CHECK(info, KISCSI_A_SESSION_INITIATOR_NAME) ||
 	    GENL_REQ_ATTR_CHECK(info, KISCSI_A_SESSION_PORTAL))
 		return -EINVAL;
-	ret = parse_portal(info, info->attrs[KISCSI_A_SESSION_PORTAL], &portal);
-	if (ret)
-		return ret;
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (info->attrs[KISCSI_A_SESSION_CONNS])
+		nconns = nla_get_u32(info->attrs[KISCSI_A_SESSION_CONNS]);
+	p = kzalloc(sizeof(*p) + KISCSI_MAX_CONNS * sizeof(*portals), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
+	portals = (struct kiscsi_addr *)(p + 1);
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != KISCSI_A_SESSION_PORTAL)
+			continue;
+		if (nportals == KISCSI_MAX_CONNS) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr, "at most 8 portals");
+			ret = -E2BIG;
+			goto out;
+		}
+		ret = parse_portal(info, attr, &portals[nportals++]);
+		if (ret)
+			goto out;
+	}
 	ret = parse_proposal(info, p, false);
 	if (!ret) {
 		ret = kiscsi_params_set(p, "TargetName",
@@ -236,11 +277,25 @@ int kiscsi_nl_login_doit(struct sk_buff *skb, struct genl_info *info)
 			set_err(info, err ? err : "invalid target name");
 	}
 	if (!ret) {
-		ret = kiscsi_session_login(p->target_name, p->initiator_name, &portal,
-					   p, req_timeout(info), &sid, &err);
+		struct kiscsi_login_req req = {
+			.target = p->target_name,
+			.initiator = p->initiator_name,
+			.portals = portals,
+			.nportals = nportals,
+			.nconns = nconns,
+			.proposal = p,
+			.timeout = req_timeout(info),
+			.replacement_timeout = KISCSI_REPLACEMENT_TIMEOUT,
+		};
+
+		if (info->attrs[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT])
+			req.replacement_timeout =
+				nla_get_u32(info->attrs[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT]);
+		ret = kiscsi_session_login(&req, &sid, &err);
 		if (ret)
 			set_err(info, err ? err : "login failed");
 	}
+out:
 	kfree(p);
 	if (ret)
 		return ret;
@@ -255,6 +310,68 @@ int kiscsi_nl_login_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+/**
+ * kiscsi_nl_conn_add_doit() - KISCSI_CMD_CONN_ADD: one more connection
+ * @skb: request
+ * @info: request attributes
+ *
+ * Return: 0 with the new CID in the reply, or a negative errno.
+ */
+int kiscsi_nl_conn_add_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kiscsi_addr portal;
+	const char *err = NULL;
+	struct sk_buff *msg;
+	void *hdr;
+	u16 cid;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, KISCSI_A_SESSION_SID) ||
+	    GENL_REQ_ATTR_CHECK(info, KISCSI_A_SESSION_PORTAL))
+		return -EINVAL;
+	ret = parse_portal(info, info->attrs[KISCSI_A_SESSION_PORTAL], &portal);
+	if (ret)
+		return ret;
+	ret = kiscsi_session_conn_add(nla_get_u32(info->attrs[KISCSI_A_SESSION_SID]),
+				      &portal, req_timeout(info), &cid, &err);
+	if (ret) {
+		set_err(info, err ? err : "cannot add the connection");
+		return ret;
+	}
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &kiscsi_nl_family, 0, KISCSI_CMD_CONN_ADD);
+	if (!hdr || nla_put_u16(msg, KISCSI_A_SESSION_CID, cid)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/**
+ * kiscsi_nl_conn_del_doit() - KISCSI_CMD_CONN_DEL: remove a connection
+ * @skb: request
+ * @info: request attributes
+ *
+ * Return: 0 or a negative errno.
+ */
+int kiscsi_nl_conn_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *err = NULL;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, KISCSI_A_SESSION_SID) ||
+	    GENL_REQ_ATTR_CHECK(info, KISCSI_A_SESSION_CID))
+		return -EINVAL;
+	ret = kiscsi_session_conn_del(nla_get_u32(info->attrs[KISCSI_A_SESSION_SID]),
+				      nla_get_u16(info->attrs[KISCSI_A_SESSION_CID]), &err);
+	if (ret)
+		set_err(info, err ? err : "cannot remove the connection");
+	return ret;
 }
 
 /**

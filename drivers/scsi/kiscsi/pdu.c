@@ -5,7 +5,7 @@
  * are the kernel's <scsi/iscsi_proto.h>.
  */
 #include <linux/crc32c.h>
-#include <linux/spinlock.h>
+#include <linux/atomic.h>
 
 #include "kiscsi.h"
 
@@ -71,6 +71,17 @@ const char *kiscsi_opcode_name(u8 opcode)
 	return "unknown opcode";
 }
 
+/* Move a serial number forward only (responses race across connections). */
+static void sn_advance(atomic_t *v, u32 sn)
+{
+	int cur = atomic_read(v);
+
+	do {
+		if (!iscsi_sna_gt(sn, (u32)cur))
+			return;
+	} while (!atomic_try_cmpxchg(v, &cur, sn));
+}
+
 /**
  * kiscsi_update_cmdsn() - take ExpCmdSN and MaxCmdSN from a target PDU
  * @sess: the session (the window is session-wide, whatever the connection)
@@ -88,11 +99,6 @@ void kiscsi_update_cmdsn(struct kiscsi_session *sess, const struct iscsi_hdr *hd
 
 	if (iscsi_sna_lt(max, exp - 1))
 		return;
-
-	spin_lock_bh(&sess->lock);
-	if (iscsi_sna_gt(exp, sess->exp_cmdsn))
-		sess->exp_cmdsn = exp;
-	if (iscsi_sna_gt(max, sess->max_cmdsn))
-		sess->max_cmdsn = max;
-	spin_unlock_bh(&sess->lock);
+	sn_advance(&sess->exp_cmdsn, exp);
+	sn_advance(&sess->max_cmdsn, max);
 }

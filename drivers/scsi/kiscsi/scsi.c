@@ -114,45 +114,88 @@ static void kiscsi_fail_now(struct scsi_cmnd *sc, int host_byte)
 	scsi_done(sc);
 }
 
+struct fail_ctx {
+	struct kiscsi_conn *conn;
+	int result;
+};
+
+static bool count_one(struct scsi_cmnd *sc, void *data)
+{
+	struct fail_ctx *ctx = data;
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
+
+	if (READ_ONCE(task->conn) == ctx->conn &&
+	    !test_bit(KISCSI_TASK_DONE, &task->flags))
+		ctx->result++;
+	return true;
+}
+
+/*
+ * The connection for a command. Hardware queue h owns connections h,
+ * h + nhw, h + 2 * nhw... (there are no more queues than CPUs, and may be
+ * more connections): the tag picks one of them, so every connection carries
+ * I/O. A removed or failed connection is served by the next usable one
+ * until it comes back.
+ */
+static struct kiscsi_conn *pick_conn(struct kiscsi_session *sess, u32 hwq, u32 tag)
+{
+	unsigned int n = READ_ONCE(sess->nr_conns), nhw = sess->shost->nr_hw_queues;
+	unsigned int own = n > hwq ? (n - hwq + nhw - 1) / nhw : 1;
+	unsigned int first = hwq + nhw * (tag % own), i;
+	struct kiscsi_conn *conn;
+
+	for (i = 0; i < n; i++) {
+		conn = READ_ONCE(sess->conns[(first + i) % n]);
+		if (conn && kiscsi_conn_usable(conn))
+			return conn;
+	}
+	return NULL;
+}
+
+/* Take the next CmdSN if the window (4.2.2.1) has room for it. */
+static bool take_cmdsn(struct kiscsi_session *sess, u32 *sn)
+{
+	int cur = atomic_read(&sess->cmdsn);
+
+	do {
+		if (iscsi_sna_gt((u32)cur, (u32)atomic_read(&sess->max_cmdsn)))
+			return false;
+	} while (!atomic_try_cmpxchg(&sess->cmdsn, &cur, cur + 1));
+	*sn = cur;
+	return true;
+}
+
 static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 {
 	struct kiscsi_session *sess = shost_priv(shost);
 	struct kiscsi_task *task = scsi_cmd_priv(sc);
 	struct kiscsi_params *p = &sess->params;
-	u32 hwq = blk_mq_unique_tag_to_hwq(blk_mq_unique_tag(scsi_cmd_to_rq(sc)));
-	u32 tag = blk_mq_unique_tag_to_tag(blk_mq_unique_tag(scsi_cmd_to_rq(sc)));
-	struct kiscsi_conn *conn;
+	u32 utag = blk_mq_unique_tag(scsi_cmd_to_rq(sc));
+	u32 hwq = blk_mq_unique_tag_to_hwq(utag);
 	u32 len = scsi_bufflen(sc);
+	struct kiscsi_conn *conn;
 
 	if (sc->sc_data_direction == DMA_BIDIRECTIONAL || sc->cmd_len > 16) {
 		kiscsi_fail_now(sc, DID_ERROR);
 		return 0;
 	}
-
-	spin_lock_bh(&sess->lock);
-	if (sess->state != KISCSI_SESSION_STATE_UP) {
-		bool failed = sess->state != KISCSI_SESSION_STATE_RECOVERY;
-
-		spin_unlock_bh(&sess->lock);
-		if (!failed)
-			return SCSI_MLQUEUE_HOST_BUSY;
+	switch (READ_ONCE(sess->state)) {
+	case KISCSI_SESSION_STATE_UP:
+		break;
+	case KISCSI_SESSION_STATE_RECOVERY:
+		return SCSI_MLQUEUE_HOST_BUSY;
+	default:
 		kiscsi_fail_now(sc, DID_NO_CONNECT);
 		return 0;
 	}
-	/*
-	 * The CmdSN window (4.2.2.1): a closed window holds the command back.
-	 * Responses that open it complete commands, which reruns the queue.
-	 */
-	if (iscsi_sna_gt(sess->cmdsn, sess->max_cmdsn)) {
-		spin_unlock_bh(&sess->lock);
-		return SCSI_MLQUEUE_TARGET_BUSY;
-	}
-	conn = sess->conns[hwq < sess->nr_conns ? hwq : 0];
+	conn = pick_conn(sess, hwq, blk_mq_unique_tag_to_tag(utag));
+	if (!conn)
+		return SCSI_MLQUEUE_HOST_BUSY;
 
 	task->sc = sc;
 	task->len = len;
 	task->itt = ((atomic_inc_return(&sess->itt_gen) & 0xff) << KISCSI_ITT_GEN_SHIFT) |
-		    (hwq << KISCSI_ITT_HWQ_SHIFT) | tag;
+		    (hwq << KISCSI_ITT_HWQ_SHIFT) | blk_mq_unique_tag_to_tag(utag);
 	task->result = 0;
 	task->status = 0;
 	task->tx_phase = KISCSI_TX_CMD;
@@ -176,18 +219,19 @@ static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 	}
 	refcount_set(&task->ref, 2);	/* the answer, and the send list */
 
-	spin_lock(&conn->send_lock);
-	if (test_bit(KISCSI_CONN_DEAD, &conn->flags)) {
-		spin_unlock(&conn->send_lock);
-		spin_unlock_bh(&sess->lock);
+	spin_lock_bh(&conn->send_lock);
+	if (!kiscsi_conn_usable(conn)) {
+		spin_unlock_bh(&conn->send_lock);
 		return SCSI_MLQUEUE_HOST_BUSY;
+	}
+	if (!take_cmdsn(sess, &task->cmdsn)) {
+		spin_unlock_bh(&conn->send_lock);
+		return SCSI_MLQUEUE_TARGET_BUSY;
 	}
 	task->conn = conn;
 	task->flags = BIT(KISCSI_TASK_QUEUED);
-	task->cmdsn = sess->cmdsn++;
 	list_add_tail(&task->send_entry, &conn->send_list);
-	spin_unlock(&conn->send_lock);
-	spin_unlock_bh(&sess->lock);
+	spin_unlock_bh(&conn->send_lock);
 
 	if (KISCSI_INLINE_SEND && mutex_trylock(&conn->send_mutex)) {
 		int ret = kiscsi_send(conn);
@@ -203,10 +247,19 @@ static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 	return 0;
 }
 
-struct fail_ctx {
-	struct kiscsi_conn *conn;
-	int result;
-};
+/**
+ * kiscsi_conn_busy() - does a connection still have commands outstanding?
+ * @conn: the connection
+ *
+ * Return: true while any unfinished task is allegiant to @conn.
+ */
+bool kiscsi_conn_busy(struct kiscsi_conn *conn)
+{
+	struct fail_ctx ctx = { .conn = conn, .result = 0 };
+
+	scsi_host_busy_iter(conn->sess->shost, count_one, &ctx);
+	return ctx.result;
+}
 
 static bool fail_one(struct scsi_cmnd *sc, void *data)
 {

@@ -153,14 +153,10 @@ static void tx_start(struct kiscsi_conn *conn, struct kiscsi_task *task,
 	tx->busy = true;
 }
 
+/* Immediate PDUs carry the next CmdSN without taking it (3.2.2.1). */
 static u32 current_cmdsn(struct kiscsi_session *sess)
 {
-	u32 sn;
-
-	spin_lock_bh(&sess->lock);
-	sn = sess->cmdsn;
-	spin_unlock_bh(&sess->lock);
-	return sn;
+	return atomic_read(&sess->cmdsn);
 }
 
 /* The connection's own PDUs: ping answers, pings, logout. */

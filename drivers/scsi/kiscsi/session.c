@@ -18,6 +18,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blk-mq.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -31,6 +33,8 @@
 #include "kiscsi.h"
 
 #define MAX_REDIRECTS	4
+
+static void session_recovery_work(struct work_struct *work);
 
 static LIST_HEAD(kiscsi_sessions);
 static DEFINE_MUTEX(kiscsi_sessions_mutex);	/* the list above */
@@ -78,29 +82,179 @@ static int session_connect(struct kiscsi_session *sess, struct kiscsi_login *l,
 	return 0;
 }
 
+/*
+ * Log a non-leading connection in (RFC 7143 6.3: same ISID and TSIH, its
+ * own CID; only connection-scoped keys are negotiated) and start it. The
+ * same CID as a failed connection implicitly logs that one out (7.14.3).
+ */
+static int conn_login(struct kiscsi_session *sess, struct kiscsi_conn *conn,
+		      const char **errmsg)
+{
+	struct kiscsi_login *l;
+	struct kiscsi_params *prop;
+	int ret;
+
+	lockdep_assert_held(&sess->mutex);
+	l = kzalloc(sizeof(*l) + sizeof(*prop), GFP_KERNEL);
+	if (!l) {
+		*errmsg = "out of memory";
+		return -ENOMEM;
+	}
+	prop = (struct kiscsi_params *)(l + 1);
+	*prop = sess->params;
+	prop->header_digest = sess->proposal.header_digest;
+	prop->data_digest = sess->proposal.data_digest;
+	prop->max_recv_dlength = sess->proposal.max_recv_dlength;
+	prop->session_type = KISCSI_SESSION_NORMAL;
+	strscpy(prop->initiator_name, sess->proposal.initiator_name,
+		sizeof(prop->initiator_name));
+	strscpy(prop->target_name, sess->proposal.target_name, sizeof(prop->target_name));
+
+	l->proposal = prop;
+	memcpy(l->isid, sess->isid, sizeof(l->isid));
+	l->tsih = sess->tsih;
+	l->cid = conn->cid;
+	l->cmdsn = atomic_read(&sess->cmdsn);
+	ret = kiscsi_sock_connect(&conn->remote, sess->timeout, &l->sock);
+	if (ret) {
+		*errmsg = ret == -ETIMEDOUT ? "connection to the portal timed out" :
+			  ret == -ECONNREFUSED ? "connection refused by the portal" :
+			  ret == -ENODEV ? "no such interface" :
+			  ret == -EADDRNOTAVAIL ? "source address not available" :
+			  "cannot connect to the portal";
+		goto out;
+	}
+	ret = kiscsi_login_run(l);
+	if (!ret && l->tsih != sess->tsih) {
+		l->errmsg = "target answered with another session's TSIH";
+		ret = -EPROTO;
+	}
+	if (ret == -EREMOTE) {
+		l->errmsg = "target redirected a non-leading connection";
+		ret = -EPROTO;
+	}
+	if (!ret)
+		ret = kiscsi_conn_start(conn, l->sock, &l->params, l->exp_statsn);
+	if (ret) {
+		*errmsg = l->errmsg ? l->errmsg : "login failed";
+		sock_release(l->sock);
+	}
+out:
+	kfree(l);
+	return ret;
+}
+
+/*
+ * io_work of each connection runs on a CPU of its hardware queue (as
+ * nvme-tcp), so a command and its completion stay on the same CPUs.
+ */
+static void session_set_io_cpus(struct kiscsi_session *sess)
+{
+	const struct blk_mq_queue_map *map = &sess->shost->tag_set.map[HCTX_TYPE_DEFAULT];
+	unsigned int i, cpu;
+
+	for (i = 0; i < sess->nr_conns; i++) {
+		unsigned int hwq = i % sess->shost->nr_hw_queues;
+		int io_cpu = WORK_CPU_UNBOUND;
+
+		for_each_online_cpu(cpu) {
+			if (map->mq_map[cpu] == hwq + map->queue_offset) {
+				io_cpu = cpu;
+				break;
+			}
+		}
+		WRITE_ONCE(sess->conns[i]->io_cpu, io_cpu);
+	}
+}
+
+static void schedule_reconnect(struct kiscsi_conn *conn, unsigned int secs)
+{
+	queue_delayed_work(kiscsi_wq, &conn->reconnect_work, secs * HZ);
+}
+
+/**
+ * kiscsi_conn_reconnect_work() - bring a failed connection back
+ * @work: the connection's reconnect_work
+ *
+ * Tries again with a doubling backoff (from DefaultTime2Wait, at most 30 s)
+ * for as long as the session is up and the connection not removed.
+ */
+void kiscsi_conn_reconnect_work(struct work_struct *work)
+{
+	struct kiscsi_conn *conn = container_of(to_delayed_work(work),
+						struct kiscsi_conn, reconnect_work);
+	struct kiscsi_session *sess = conn->sess;
+	const char *err = NULL;
+	int ret;
+
+	mutex_lock(&sess->mutex);
+	if (READ_ONCE(sess->dying) || READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP ||
+	    test_bit(KISCSI_CONN_REMOVED, &conn->flags) ||
+	    test_bit(KISCSI_CONN_DRAINING, &conn->flags) ||
+	    READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
+		goto out;
+	ret = conn_login(sess, conn, &err);
+	if (ret == -ESRCH) {
+		unsigned int i;
+
+		/*
+		 * The target ended the session (LIO does at ErrorRecoveryLevel
+		 * 0 and 1 once any connection fails): recover the session.
+		 */
+		pr_info("session %u conn %u: the target ended the session\n",
+			sess->shost->host_no, conn->cid);
+		for (i = 0; i < sess->nr_conns; i++)
+			if (kiscsi_conn_usable(sess->conns[i]))
+				kiscsi_conn_failure(sess->conns[i], "session ended by the target");
+		goto out;
+	}
+	if (ret) {
+		conn->backoff = min(conn->backoff * 2, 30U);
+		pr_info_ratelimited("session %u conn %u: reconnect to %pISpc failed: %s; next try in %u s\n",
+				    sess->shost->host_no, conn->cid, &conn->remote.ss,
+				    err, conn->backoff);
+		schedule_reconnect(conn, conn->backoff);
+	} else {
+		pr_info("session %u conn %u: reconnected to %pISpc\n",
+			sess->shost->host_no, conn->cid, &conn->remote.ss);
+		session_set_io_cpus(sess);
+	}
+out:
+	mutex_unlock(&sess->mutex);
+}
+
+static unsigned int live_conns(struct kiscsi_session *sess, struct kiscsi_conn *except)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < sess->nr_conns; i++)
+		if (sess->conns[i] != except && kiscsi_conn_usable(sess->conns[i]))
+			n++;
+	return n;
+}
+
 /**
  * kiscsi_session_login() - create a session and attach its LUNs
- * @target: TargetName
- * @initiator: InitiatorName
- * @portal: where to connect
- * @proposal: what to offer (kiscsi's proposal with the user's overrides)
- * @timeout: seconds for connect and each login exchange
+ * @req: what to log in to, and how
  * @sid: out: the session id (the SCSI host number)
  * @errmsg: out: what went wrong, for the admin
  *
+ * The session is up once the leading connection is; a further connection
+ * that cannot log in now is retried in the background.
+ *
  * Return: 0 when the session is up and its LUNs scanned, or a negative errno.
  */
-int kiscsi_session_login(const char *target, const char *initiator,
-			 const struct kiscsi_addr *portal,
-			 const struct kiscsi_params *proposal,
-			 unsigned int timeout, u32 *sid, const char **errmsg)
+int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
+			 const char **errmsg)
 {
+	const struct kiscsi_addr *portals = req->portals;
+	unsigned int nportals = req->nportals, nconns = req->nconns;
+	const char *target = req->target;
 	struct kiscsi_login *l;
 	struct kiscsi_session *sess;
-	struct kiscsi_conn *conn;
 	struct Scsi_Host *shost;
 	struct socket *sock;
-	u32 window;
+	unsigned int i, nslots;
 	int ret;
 
 	shost = scsi_host_alloc(&kiscsi_sht, sizeof(*sess));
@@ -116,69 +270,93 @@ int kiscsi_session_login(const char *target, const char *initiator,
 	spin_lock_init(&sess->lock);
 	INIT_LIST_HEAD(&sess->node);
 	sess->state = KISCSI_SESSION_STATE_LOGIN;
-	sess->portal = *portal;
-	sess->proposal = *proposal;
+	sess->portal = portals[0];
+	sess->timeout = req->timeout;
+	sess->replacement_timeout = req->replacement_timeout;
+	INIT_DELAYED_WORK(&sess->recovery_work, session_recovery_work);
+	sess->proposal = *req->proposal;
 	sess->proposal.session_type = KISCSI_SESSION_NORMAL;
 	strscpy(sess->proposal.target_name, target, sizeof(sess->proposal.target_name));
-	strscpy(sess->proposal.initiator_name, initiator,
+	strscpy(sess->proposal.initiator_name, req->initiator,
 		sizeof(sess->proposal.initiator_name));
 	/* 11.12.5: ISID of the Random type; the qualifier is the host number. */
 	sess->isid[0] = 0x80;
 	get_random_bytes(&sess->isid[1], 3);
 	put_unaligned_be16(shost->host_no, &sess->isid[4]);
-	sess->cmdsn = 1;
+	atomic_set(&sess->cmdsn, 1);
 
 	l->proposal = &sess->proposal;
 	l->neg_flags = KISCSI_NEG_LEADING;
 	memcpy(l->isid, sess->isid, sizeof(l->isid));
-	l->cmdsn = sess->cmdsn;
-	ret = session_connect(sess, l, timeout, &sock);
+	l->cmdsn = 1;
+	ret = session_connect(sess, l, req->timeout, &sock);
 	if (ret) {
 		*errmsg = l->errmsg;
 		goto err_alloc;
 	}
 	sess->params = l->params;
 	sess->tsih = l->tsih;
-	sess->exp_cmdsn = l->exp_cmdsn;
-	sess->max_cmdsn = l->max_cmdsn;
+	atomic_set(&sess->exp_cmdsn, l->exp_cmdsn);
+	atomic_set(&sess->max_cmdsn, l->max_cmdsn);
 
-	conn = kiscsi_conn_alloc(sess, 0);
-	if (!conn) {
-		ret = -ENOMEM;
-		goto err_sock;
+	nslots = min3(nconns ? nconns : nportals, (unsigned int)KISCSI_MAX_CONNS,
+		      max(sess->params.max_connections, 1U));
+	if (nslots < (nconns ? nconns : nportals))
+		pr_info("session %u: the target allows %u connections\n",
+			shost->host_no, sess->params.max_connections);
+	mutex_lock(&sess->mutex);
+	for (i = 0; i < nslots; i++) {
+		sess->conns[i] = kiscsi_conn_alloc(sess, i);
+		if (!sess->conns[i]) {
+			ret = -ENOMEM;
+			*errmsg = "out of memory";
+			goto err_conns;
+		}
+		sess->conns[i]->remote = portals[i % nportals];
+		sess->conns[i]->backoff = max(sess->params.default_time2wait, 1U);
+		sess->nr_conns++;
 	}
-	conn->remote = sess->portal;
-	ret = kiscsi_conn_start(conn, sock, &sess->params, l->exp_statsn);
+	sess->conns[0]->remote = sess->portal;	/* after redirects */
+	ret = kiscsi_conn_start(sess->conns[0], sock, &sess->params, l->exp_statsn);
 	if (ret) {
-		kiscsi_conn_free(conn);
-		goto err_sock;
+		*errmsg = "out of memory";
+		sock_release(sock);
+		goto err_conns;
 	}
-	sess->conns[0] = conn;
-	sess->nr_conns = 1;
+	/* The session is up from here: further connections may join it. */
+	session_set_state(sess, KISCSI_SESSION_STATE_UP);
+	for (i = 1; i < nslots; i++) {
+		const char *err = NULL;
 
-	/*
-	 * The window the login response opens says little (LIO answers with
-	 * MaxCmdSN = CmdSN, a window of one, and opens it with the first
-	 * responses), so the queue depths are fixed like open-iscsi's defaults
-	 * and queuecommand holds back whatever the live window refuses.
-	 */
-	window = sess->max_cmdsn - sess->exp_cmdsn + 1;
-	pr_debug("session %u: login window %u\n", shost->host_no, window);
+		clear_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags);
+		if (conn_login(sess, sess->conns[i], &err)) {
+			pr_warn("session %u conn %u: login to %pISpc failed: %s; retrying\n",
+				shost->host_no, i, &sess->conns[i]->remote.ss, err);
+			WRITE_ONCE(sess->conns[i]->state, KISCSI_CONN_STATE_FAILED);
+			schedule_reconnect(sess->conns[i], sess->conns[i]->backoff);
+		}
+	}
+
 	shost->can_queue = KISCSI_CAN_QUEUE;
 	shost->cmd_per_lun = KISCSI_CMD_PER_LUN;
 	shost->max_id = 1;
 	shost->max_channel = 0;
 	shost->max_lun = 16384;
 	shost->max_cmd_len = 16;
-	shost->nr_hw_queues = 1;
+	/*
+	 * One hardware queue per connection, CPUs spread over them; never more
+	 * queues than CPUs (a queue no CPU maps to would idle its connection):
+	 * then a queue spreads its commands over several connections.
+	 */
+	shost->nr_hw_queues = min(nslots, num_online_cpus());
 	kiscsi_shost_set_may_block(shost);
-
-	session_set_state(sess, KISCSI_SESSION_STATE_UP);
 	ret = scsi_add_host(shost, NULL);
 	if (ret) {
 		*errmsg = "cannot register the SCSI host";
-		goto err_conn;
+		goto err_conns;
 	}
+	session_set_io_cpus(sess);
+	mutex_unlock(&sess->mutex);
 	scsi_scan_target(&shost->shost_gendev, 0, 0, SCAN_WILD_CARD, SCSI_SCAN_INITIAL);
 	/* sd probes asynchronously: login returns with the disks attached. */
 	wait_for_device_probe();
@@ -186,21 +364,25 @@ int kiscsi_session_login(const char *target, const char *initiator,
 	mutex_lock(&kiscsi_sessions_mutex);
 	list_add_tail(&sess->node, &kiscsi_sessions);
 	mutex_unlock(&kiscsi_sessions_mutex);
-	pr_info("session %u: logged in to %s at %pISpc\n", shost->host_no, target,
-		&sess->portal.ss);
+	pr_info("session %u: logged in to %s at %pISpc, %u connection%s\n",
+		shost->host_no, target, &sess->portal.ss, nslots, nslots > 1 ? "s" : "");
 	*sid = shost->host_no;
 	kfree(l);
 	return 0;
 
-err_conn:
-	session_set_state(sess, KISCSI_SESSION_STATE_FAILED);
-	kiscsi_conn_stop(conn);
-	kiscsi_conn_free(conn);
-	sess->conns[0] = NULL;
-	goto err_alloc;
-err_sock:
-	*errmsg = "out of memory";
-	sock_release(sock);
+err_conns:
+	spin_lock_bh(&sess->lock);
+	sess->dying = true;
+	sess->state = KISCSI_SESSION_STATE_FAILED;
+	spin_unlock_bh(&sess->lock);
+	mutex_unlock(&sess->mutex);
+	for (i = 0; i < sess->nr_conns; i++)
+		cancel_delayed_work_sync(&sess->conns[i]->reconnect_work);
+	for (i = 0; i < sess->nr_conns; i++) {
+		kiscsi_conn_stop(sess->conns[i]);
+		kiscsi_conn_free(sess->conns[i]);
+		sess->conns[i] = NULL;
+	}
 err_alloc:
 	kfree(l);
 	if (shost)
@@ -208,42 +390,333 @@ err_alloc:
 	return ret;
 }
 
+/* Block the host and start logging the whole session back in (7.1.5). */
+static void session_start_recovery(struct kiscsi_session *sess)
+{
+	spin_lock_bh(&sess->lock);
+	if (sess->dying || sess->state != KISCSI_SESSION_STATE_UP) {
+		spin_unlock_bh(&sess->lock);
+		return;
+	}
+	sess->state = KISCSI_SESSION_STATE_RECOVERY;
+	spin_unlock_bh(&sess->lock);
+	atomic_inc(&sess->recoveries);
+	sess->recovery_start = jiffies;
+	sess->recovery_backoff = 1;
+	pr_warn("session %u: no connection left, recovering the session\n",
+		sess->shost->host_no);
+	/* DefaultTime2Wait before the implicit logout of reinstatement (13.15). */
+	queue_delayed_work(kiscsi_wq, &sess->recovery_work,
+			   sess->params.default_time2wait * HZ);
+}
+
 /**
  * kiscsi_session_conn_failed() - a connection of the session has failed
  * @conn: the connection, stopped
  *
- * Context: the connection's err_work; must not take sess->mutex (logout
- * holds it while it waits for err_work).
+ * The failed connection's commands go back to the SCSI midlayer to be
+ * issued again (DID_REQUEUE counts no retry): on the other connections
+ * while some live, the connection itself being brought back in the
+ * background; after session recovery when none is left. A target may end
+ * the whole session when one connection fails at ErrorRecoveryLevel 0 or 1
+ * (LIO does), which then fails the others too and leads to recovery.
+ *
+ * Context: the connection's err_work; must not take sess->mutex (control
+ * operations hold it while they wait for err_work).
  */
 void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 {
 	struct kiscsi_session *sess = conn->sess;
+	bool others, reconnect;
 
 	spin_lock_bh(&sess->lock);
-	if (sess->state == KISCSI_SESSION_STATE_UP)
-		sess->state = KISCSI_SESSION_STATE_FAILED;
+	others = live_conns(sess, conn) > 0;
+	reconnect = others && !sess->dying && sess->state == KISCSI_SESSION_STATE_UP &&
+		    !test_bit(KISCSI_CONN_DRAINING, &conn->flags) &&
+		    !test_bit(KISCSI_CONN_REMOVED, &conn->flags);
 	spin_unlock_bh(&sess->lock);
-	kiscsi_conn_fail_tasks(conn, DID_NO_CONNECT << 16);
+
+	if (!others)
+		session_start_recovery(sess);
+	kiscsi_conn_fail_tasks(conn, DID_REQUEUE << 16);
+	if (reconnect) {
+		conn->backoff = max(sess->params.default_time2wait, 1U);
+		schedule_reconnect(conn, conn->backoff);
+	}
+}
+
+/* Log the leading connection in again: a new session instance, same ISID. */
+static int session_relogin(struct kiscsi_session *sess, const char **errmsg)
+{
+	struct kiscsi_conn *lead = NULL;
+	struct kiscsi_login *l;
+	struct socket *sock;
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&sess->mutex);
+	for (i = 0; i < sess->nr_conns && !lead; i++)
+		if (!test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags))
+			lead = sess->conns[i];
+	if (!lead) {
+		*errmsg = "no connection to log in";
+		return -ENOTCONN;
+	}
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l) {
+		*errmsg = "out of memory";
+		return -ENOMEM;
+	}
+	l->proposal = &sess->proposal;
+	l->neg_flags = KISCSI_NEG_LEADING;
+	memcpy(l->isid, sess->isid, sizeof(l->isid));
+	l->tsih = 0;	/* 6.3.5: same ISID, TSIH 0: reinstate the session */
+	l->cid = lead->cid;
+	l->cmdsn = atomic_read(&sess->cmdsn);
+	ret = session_connect(sess, l, sess->timeout, &sock);
+	if (ret) {
+		*errmsg = l->errmsg;
+		goto out;
+	}
+	sess->params = l->params;
+	sess->tsih = l->tsih;
+	atomic_set(&sess->exp_cmdsn, l->exp_cmdsn);
+	atomic_set(&sess->max_cmdsn, l->max_cmdsn);
+	lead->remote = sess->portal;
+	ret = kiscsi_conn_start(lead, sock, &sess->params, l->exp_statsn);
+	if (ret) {
+		*errmsg = "out of memory";
+		sock_release(sock);
+	}
+out:
+	kfree(l);
+	return ret;
+}
+
+static void session_unblock(struct kiscsi_session *sess)
+{
+	if (sess->blocked) {
+		sess->blocked = false;
+		scsi_unblock_requests(sess->shost);
+	}
+}
+
+static void session_recovery_work(struct work_struct *work)
+{
+	struct kiscsi_session *sess = container_of(to_delayed_work(work),
+						   struct kiscsi_session, recovery_work);
+	struct Scsi_Host *shost = sess->shost;
+	const char *err = NULL;
+	unsigned int i;
+	int ret;
+
+	mutex_lock(&sess->mutex);
+	if (READ_ONCE(sess->dying))
+		goto out;
+	if (!sess->blocked) {
+		sess->blocked = true;
+		scsi_block_requests(shost);
+	}
+	/* Every connection stops; whatever they held is issued again later. */
+	for (i = 0; i < sess->nr_conns; i++) {
+		kiscsi_conn_stop(sess->conns[i]);
+		kiscsi_conn_fail_tasks(sess->conns[i], DID_REQUEUE << 16);
+	}
+	ret = session_relogin(sess, &err);
+	if (!ret) {
+		for (i = 0; i < sess->nr_conns; i++) {
+			struct kiscsi_conn *conn = sess->conns[i];
+
+			if (test_bit(KISCSI_CONN_REMOVED, &conn->flags) ||
+			    READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
+				continue;
+			if (conn_login(sess, conn, &err)) {
+				WRITE_ONCE(conn->state, KISCSI_CONN_STATE_FAILED);
+				schedule_reconnect(conn, conn->backoff);
+			}
+		}
+		session_set_io_cpus(sess);
+		session_set_state(sess, KISCSI_SESSION_STATE_UP);
+		session_unblock(sess);
+		pr_info("session %u: recovered in %u ms\n", shost->host_no,
+			jiffies_to_msecs(jiffies - sess->recovery_start));
+		goto out;
+	}
+	if (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_RECOVERY &&
+	    time_after(jiffies, sess->recovery_start + sess->replacement_timeout * HZ)) {
+		/* Queued I/O fails now; logging back in goes on until logout. */
+		session_set_state(sess, KISCSI_SESSION_STATE_FAILED);
+		session_unblock(sess);
+		pr_warn("session %u: not recovered within %u s (%s): failing I/O\n",
+			shost->host_no, sess->replacement_timeout, err);
+	}
+	if (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_FAILED) {
+		/* A FAILED session that logs in again becomes UP again. */
+		sess->recovery_backoff = 30;
+	} else {
+		sess->recovery_backoff = min(sess->recovery_backoff * 2, 8U);
+	}
+	pr_info_ratelimited("session %u: login failed (%s), next try in %u s\n",
+			    shost->host_no, err, sess->recovery_backoff);
+	queue_delayed_work(kiscsi_wq, &sess->recovery_work, sess->recovery_backoff * HZ);
+out:
+	mutex_unlock(&sess->mutex);
+}
+
+/**
+ * kiscsi_session_conn_add() - log one more connection in to a session
+ * @sid: session id
+ * @portal: where it connects
+ * @timeout: seconds for connect and login
+ * @cid: out: its connection ID
+ * @errmsg: out: what went wrong
+ *
+ * Return: 0 or a negative errno.
+ */
+int kiscsi_session_conn_add(u32 sid, const struct kiscsi_addr *portal,
+			    unsigned int timeout, u16 *cid, const char **errmsg)
+{
+	struct kiscsi_session *sess = kiscsi_session_get(sid);
+	struct kiscsi_conn *conn = NULL;
+	unsigned int i;
+	int ret;
+
+	if (!sess) {
+		*errmsg = "no such session";
+		return -ENOENT;
+	}
+	mutex_lock(&sess->mutex);
+	ret = -ENOTCONN;
+	*errmsg = "the session is not up";
+	if (READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP)
+		goto out;
+	for (i = 0; i < sess->nr_conns && !conn; i++)
+		if (test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags))
+			conn = sess->conns[i];
+	ret = -ENOSPC;
+	*errmsg = "every connection slot of the session is in use (login -c sets how many)";
+	if (!conn)
+		goto out;
+	ret = -EUSERS;
+	*errmsg = "the target's MaxConnections is reached";
+	if (live_conns(sess, NULL) + 1 > sess->params.max_connections)
+		goto out;
+	conn->remote = *portal;
+	sess->timeout = timeout;
+	ret = conn_login(sess, conn, errmsg);
+	if (!ret) {
+		*cid = conn->cid;
+		session_set_io_cpus(sess);
+		pr_info("session %u conn %u: added, to %pISpc\n", sid, conn->cid,
+			&conn->remote.ss);
+	}
+out:
+	mutex_unlock(&sess->mutex);
+	kiscsi_session_put(sess);
+	return ret;
+}
+
+/**
+ * kiscsi_session_conn_del() - remove a connection from a session
+ * @sid: session id
+ * @cid: the connection
+ * @errmsg: out: what went wrong
+ *
+ * New commands stop going to the connection, its outstanding ones drain
+ * (30 s at most; what is left is retried on the others), then it logs out
+ * with reason "close the connection" (11.14.1) while the others carry on.
+ *
+ * Return: 0 or a negative errno.
+ */
+int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
+{
+	struct kiscsi_session *sess = kiscsi_session_get(sid);
+	struct kiscsi_conn *conn;
+	unsigned long deadline;
+	int ret = 0;
+
+	if (!sess) {
+		*errmsg = "no such session";
+		return -ENOENT;
+	}
+	if (cid >= sess->nr_conns ||
+	    test_bit(KISCSI_CONN_REMOVED, &sess->conns[cid]->flags)) {
+		*errmsg = "no such connection";
+		kiscsi_session_put(sess);
+		return -ENOENT;
+	}
+	conn = sess->conns[cid];
+	mutex_lock(&sess->mutex);
+	if (!live_conns(sess, conn)) {
+		*errmsg = "this is the last connection: log the session out instead";
+		ret = -EBUSY;
+		goto out;
+	}
+	set_bit(KISCSI_CONN_DRAINING, &conn->flags);
+	mutex_unlock(&sess->mutex);
+	/* Outside the mutex: a reconnect waiting for it would never end. */
+	cancel_delayed_work_sync(&conn->reconnect_work);
+	mutex_lock(&sess->mutex);
+
+	deadline = jiffies + 30 * HZ;
+	while (kiscsi_conn_busy(conn) && !test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
+	       time_before(jiffies, deadline))
+		msleep(20);
+	if (!test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
+	    kiscsi_conn_logout(conn, ISCSI_LOGOUT_REASON_CLOSE_CONNECTION))
+		pr_info("session %u conn %u: no logout response, closing anyway\n",
+			sid, cid);
+	kiscsi_conn_stop(conn);
+	kiscsi_conn_fail_tasks(conn, DID_TRANSPORT_DISRUPTED << 16);
+	set_bit(KISCSI_CONN_REMOVED, &conn->flags);
+	clear_bit(KISCSI_CONN_DRAINING, &conn->flags);
+	pr_info("session %u conn %u: removed\n", sid, cid);
+out:
+	mutex_unlock(&sess->mutex);
+	kiscsi_session_put(sess);
+	return ret;
 }
 
 static void session_destroy(struct kiscsi_session *sess)
 {
 	struct Scsi_Host *shost = sess->shost;
-	struct kiscsi_conn *conn = sess->conns[0];
-	int ret;
+	unsigned int i;
+	int ret = -ENOTCONN;
+
+	spin_lock_bh(&sess->lock);
+	sess->dying = true;
+	spin_unlock_bh(&sess->lock);
+	/* Outside the mutex: a reconnect or recovery may be waiting for it. */
+	for (i = 0; i < sess->nr_conns; i++)
+		cancel_delayed_work_sync(&sess->conns[i]->reconnect_work);
+	cancel_delayed_work_sync(&sess->recovery_work);
 
 	mutex_lock(&sess->mutex);
+	/* A session without connection fails its I/O rather than hold it. */
+	if (READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP)
+		session_set_state(sess, KISCSI_SESSION_STATE_FAILED);
+	session_unblock(sess);
 	/* Devices go first, while commands still flow (sd syncs its cache). */
 	scsi_remove_host(shost);
 	session_set_state(sess, KISCSI_SESSION_STATE_LOGOUT);
-	ret = kiscsi_conn_logout(conn, ISCSI_LOGOUT_REASON_CLOSE_SESSION);
+	/* 11.14.1: logging out one connection with "close the session"
+	 * closes them all.
+	 */
+	for (i = 0; i < sess->nr_conns && ret; i++)
+		if (READ_ONCE(sess->conns[i]->state) == KISCSI_CONN_STATE_UP)
+			ret = kiscsi_conn_logout(sess->conns[i],
+						 ISCSI_LOGOUT_REASON_CLOSE_SESSION);
 	if (ret && ret != -ENOTCONN)
 		pr_warn("session %u: logout: %d, closing anyway\n", shost->host_no, ret);
-	kiscsi_conn_stop(conn);
-	kiscsi_conn_fail_tasks(conn, DID_NO_CONNECT << 16);
-	sess->conns[0] = NULL;
+	for (i = 0; i < sess->nr_conns; i++) {
+		kiscsi_conn_stop(sess->conns[i]);
+		kiscsi_conn_fail_tasks(sess->conns[i], DID_NO_CONNECT << 16);
+	}
+	for (i = 0; i < sess->nr_conns; i++) {
+		kiscsi_conn_free(sess->conns[i]);
+		sess->conns[i] = NULL;
+	}
 	sess->nr_conns = 0;
-	kiscsi_conn_free(conn);
 	mutex_unlock(&sess->mutex);
 	pr_info("session %u: logged out\n", shost->host_no);
 	scsi_host_put(shost);
@@ -415,12 +888,16 @@ int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
 	    nla_put_u32(skb, KISCSI_A_SESSION_STATE, READ_ONCE(sess->state)) ||
 	    nla_put_u64_64bit(skb, KISCSI_A_SESSION_ISID, isid, KISCSI_A_SESSION_PAD) ||
 	    nla_put_u16(skb, KISCSI_A_SESSION_TSIH, sess->tsih) ||
+	    nla_put_u32(skb, KISCSI_A_SESSION_REPLACEMENT_TIMEOUT, sess->replacement_timeout) ||
+	    nla_put_u32(skb, KISCSI_A_SESSION_RECOVERIES, atomic_read(&sess->recoveries)) ||
 	    put_params(skb, &sess->params)) {
 		ret = -EMSGSIZE;
 		goto out;
 	}
 	for (i = 0; i < sess->nr_conns; i++) {
-		if (sess->conns[i] && put_conn(skb, sess->conns[i])) {
+		if (test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags))
+			continue;
+		if (put_conn(skb, sess->conns[i])) {
 			ret = -EMSGSIZE;
 			goto out;
 		}

@@ -1800,12 +1800,16 @@ int kiscsi_neg_finish(struct kiscsi_neg *n, struct kiscsi_params *out,
 				goto fail;
 			}
 			n->state[k] = KS_DONE;
-		} else if (n->state[k] == KS_OWED &&
-			   !(n->reply_optional & BIT(k))) {
-			neg_err(n, -EPROTO,
-				"negotiation ended before we answered %s",
-				kd->name);
-			goto fail;
+		} else if (n->state[k] == KS_OWED) {
+			/*
+			 * The target offered the key and moved to full feature
+			 * phase in the same response, before our answer (LIO
+			 * does with FirstBurstLength when InitialR2T=Yes and
+			 * ImmediateData=No). The result kiscsi_neg_process()
+			 * computed is what our answer would have said, and the
+			 * target has accepted either by transiting: keep it.
+			 */
+			n->state[k] = KS_DONE;
 		}
 	}
 

@@ -1539,13 +1539,15 @@ static void test_multi_round(void)
 
 static void test_finish_rules(void)
 {
-	/* owed reply never sent */
+	/*
+	 * Owed reply never sent: the target transited with its offer
+	 * unanswered (LIO does); the computed result stands.
+	 */
 	setup_prop();
 	to_operational();
 	CHECK_INT(lio_with(""), 0);
 	CHECK_INT(proc(T("IFMarker=No\0")), 0);
-	CHECK_INT(finish(), -EPROTO);
-	CHECK(emsg && strstr(emsg, "IFMarker"));
+	CHECK_INT(finish(), 0);
 
 	/* ... unless the reply is optional (6.2.2: AND and "No") */
 	setup_prop();
