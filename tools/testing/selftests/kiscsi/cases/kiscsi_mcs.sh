@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# MC/S on one portal: sessions with 1, 2 and 4 connections to LIO on
+# 127.0.0.1 (MaxConnections 8) each run a verified mixed workload, one fio
+# job per guest CPU on its own region, and every connection must carry
+# commands. Then, with 4 connections and verified I/O running, connections
+# are removed and added again (conn del / conn add, the leading one too):
+# fio sees no error and `list` follows (4 -> 3 -> 4).
+
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
+# shellcheck source=SCRIPTDIR/../mcs.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/mcs.sh"
+
+iqn=iqn.2003-01.org.kiscsi.test:mcs
+ncpu=$(nproc)
+lun_mb=512
+region=$((lun_mb / ncpu / 2))M
+
+mcs_target "$iqn" "$lun_mb" 127.0.0.1
+kiscsi_load
+log "$ncpu CPUs: $ncpu fio jobs, $region each"
+
+# nconns: connection count in the session's list.
+nconns() {
+	ks_get "$1" '.connections | length'
+}
+
+for nc in 1 2 4; do
+	sid=$(ks_login -T "$iqn" -p 127.0.0.1 -c "$nc")
+	ks_wait_up "$sid" "$nc" 30
+	dev=$(ks_dev "$sid")
+	[ "$(ks_get "$sid" .params.MaxConnections)" -ge "$nc" ] ||
+		fail "MaxConnections negotiated below $nc"
+	ks_show "$sid"
+	before=$(ks_cmds "$sid")
+	fio_verify_args "$dev" "$ncpu" "$region"
+	fio_bg "c$nc" "${VARGS[@]}" --bssplit=4k/50:64k/30:256k/20 \
+		--cpus_allowed="0-$((ncpu - 1))" --cpus_allowed_policy=split
+	fio_wait "$FIO_PID" "c$nc" 240
+	fio_assert_ok "c$nc"
+	ks_show "$sid"
+	ks_assert_all_carried "$sid" "$before"
+	[ "$nc" -eq 4 ] || { "$ctl" logout -s "$sid" >/dev/null; continue; }
+
+	# Remove and re-add connections while verified I/O runs (timed, with
+	# every write read back and checked as it goes).
+	fio_timed_args "$dev" "$ncpu" "$region" 90
+	fio_bg "deladd" "${VARGS[@]}" --bssplit=4k/50:64k/30:256k/20 \
+		--cpus_allowed="0-$((ncpu - 1))" --cpus_allowed_policy=split
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+	for cid in 3 0; do
+		"$ctl" -j conn del -s "$sid" -c "$cid" >&2 || fail "conn del -c $cid"
+		n=$(nconns "$sid")
+		[ "$n" -eq 3 ] || fail "after conn del -c $cid: $n connections listed, not 3"
+		ks_up "$sid" 3 || fail "session not up with 3 connections after conn del"
+		ks_show "$sid"
+		! proc_gone "$pid" || fail "fio ended before conn add (too fast for the test)"
+		out=$("$ctl" -j conn add -s "$sid" -p 127.0.0.1) || fail "conn add"
+		log "conn add: $out"
+		before=$(ks_cmds "$sid")
+		[ "$(jq -r .cid <<<"$out")" -eq "$cid" ] ||
+			fail "conn add gave cid $(jq -r .cid <<<"$out"), the free slot is $cid"
+		n=$(nconns "$sid")
+		[ "$n" -eq 4 ] || fail "after conn add: $n connections listed, not 4"
+		ks_wait_up "$sid" 4 10
+		ks_assert_all_carried "$sid" "$before" 10
+		! proc_gone "$pid" || fail "fio ended during the conn add round (too fast)"
+		ks_show "$sid"
+	done
+	fio_wait "$pid" deladd 240
+	fio_assert_ok deladd
+	ks_show "$sid"
+	[ "$(ks_get "$sid" .recoveries)" -eq 0 ] ||
+		fail "conn del/add caused a session recovery"
+	"$ctl" logout -s "$sid" >/dev/null
+done
+
+[ "$("$ctl" -j list)" = "[]" ] || fail "sessions left after logout"
+kiscsi_unload

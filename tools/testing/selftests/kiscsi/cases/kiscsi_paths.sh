@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Two paths in one session: two dummy interfaces each hold a target
+# address (LIO portal) and an initiator address; kiscsi logs in with one
+# connection per path, each bound with --source to its path's initiator
+# address. (Traffic between the guest's own addresses goes over lo whatever
+# the device, so binding is what makes the paths distinct: each connection
+# has its own source and destination, and a tc rule on lo matching one
+# path's addresses cuts that path alone.)
+#
+# Under verified fio I/O, path 2 is cut for 20 s (longer than the 5 s idle +
+# 10 s NOP timeout that declares a silent connection dead): fio must see no
+# error (failover, then LIO ending the session at ERL 0 and session
+# recovery). Once the rule is gone the session must be back with both
+# connections, each on its own path, by itself.
+
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
+# shellcheck source=SCRIPTDIR/../mcs.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/mcs.sh"
+
+iqn=iqn.2003-01.org.kiscsi.test:paths
+t1=192.0.2.1 i1=192.0.2.11	# path 1: target, initiator
+t2=198.51.100.1 i2=198.51.100.11	# path 2
+cut_s=${KISCSI_PATHS_CUT:-20}
+ncpu=$(nproc)
+
+dummy_add kpath1 "$t1/24" "$i1/24"
+dummy_add kpath2 "$t2/24" "$i2/24"
+mcs_target "$iqn" 256 "$t1" "$t2"
+kiscsi_load
+
+sid=$(ks_login -T "$iqn" -p "$t1" --source "$i1" -p "$t2" --source "$i2")
+ks_wait_up "$sid" 2 30
+ks_show "$sid"
+dev=$(ks_dev "$sid")
+# paths_ok: cid 0 on path 1 and cid 1 on path 2, from their own sources.
+paths_ok() {
+	ks_sess "$sid" | jq -e --arg t1 "$t1:3260" --arg t2 "$t2:3260" \
+		--arg i1 "$i1:" --arg i2 "$i2:" '
+		(.connections | map({(.cid | tostring): .}) | add) as $c |
+		$c["0"].portal == $t1 and ($c["0"].local | startswith($i1)) and
+		$c["1"].portal == $t2 and ($c["1"].local | startswith($i2))' >/dev/null
+}
+paths_ok || fail "connections are not on their paths"
+
+# A short verified run: both paths carry I/O.
+before=$(ks_cmds "$sid")
+fio_verify_args "$dev" "$ncpu" 16M
+fio_bg warm "${VARGS[@]}" --bs=64k
+fio_wait "$FIO_PID" warm 120
+fio_assert_ok warm
+ks_assert_all_carried "$sid" "$before"
+
+# Verified I/O across the cut and the recovery (timed: the cut + 25 s).
+rec0=$(ks_get "$sid" .recoveries)
+err0=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .errors')
+fio_timed_args "$dev" "$ncpu" 48M $((cut_s + 25))
+fio_bg cut "${VARGS[@]}" --bssplit=4k/50:64k/50
+pid=$FIO_PID
+wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+sleep 2
+log "cutting path 2 ($t2) for $cut_s s"
+tc_cut_addr "$t2"
+t0=$(date +%s)
+# One sample a second: did the disk complete I/O in it?
+stalled=0 moving=0 last=$(disk_ios "$dev")
+while [ $(($(date +%s) - t0)) -lt "$cut_s" ]; do
+	sleep 1
+	now=$(disk_ios "$dev")
+	if [ "$now" -gt "$last" ]; then moving=$((moving + 1)); else stalled=$((stalled + 1)); fi
+	last=$now
+	! proc_gone "$pid" || fail "fio ended during the cut"
+done
+drops=$(tc_drops)
+tc_restore
+log "path 2 restored after $(($(date +%s) - t0)) s; $drops packets dropped;" \
+	"I/O completed in $moving one-second samples of the cut, none in $stalled"
+echo "paths_cut_s=$cut_s paths_io_seconds=$moving paths_stalled_seconds=$stalled"
+ks_show "$sid"
+t1s=$(date +%s)
+ks_wait_up "$sid" 2 60
+log "both connections up $(($(date +%s) - t1s)) s after the restore"
+paths_ok || fail "after the restore, connections are not on their paths"
+ks_show "$sid"
+fio_wait "$pid" cut 240
+fio_assert_ok cut
+rec1=$(ks_get "$sid" .recoveries)
+err1=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .errors')
+log "recoveries $rec0 -> $rec1, path 2 connection errors $err0 -> $err1"
+[ "$rec1" -gt "$rec0" ] || [ "$err1" -gt "$err0" ] ||
+	fail "the cut went unnoticed (no recovery, no connection error)"
+echo "paths_pause_ms=$(fio_clat_max_ms cut)"
+
+# Both paths carry I/O again.
+before=$(ks_cmds "$sid")
+fio_verify_args "$dev" "$ncpu" 16M
+fio_bg after "${VARGS[@]}" --bs=64k
+fio_wait "$FIO_PID" after 120
+fio_assert_ok after
+ks_assert_all_carried "$sid" "$before"
+
+"$ctl" logout -s "$sid" >/dev/null
+kiscsi_unload
