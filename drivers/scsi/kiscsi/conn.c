@@ -97,6 +97,25 @@ static void kiscsi_state_change(struct sock *sk)
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
+/**
+ * kiscsi_send_unlock() - release the sender, and hand on work that raced in
+ * @conn: connection whose send_mutex the caller holds
+ *
+ * io_work gives up sending when it finds the mutex held; work queued while
+ * the holder was past its last look at the list (an R2T, a ping) would
+ * then wait for an unrelated event. The holder looks again after unlocking.
+ */
+void kiscsi_send_unlock(struct kiscsi_conn *conn)
+{
+	mutex_unlock(&conn->send_mutex);
+	smp_mb();	/* the unlock before the look; pairs with list_add */
+	if (!list_empty_careful(&conn->send_list) ||
+	    test_bit(KISCSI_CONN_PING, &conn->flags) ||
+	    test_bit(KISCSI_CONN_NOP_REPLY, &conn->flags) ||
+	    test_bit(KISCSI_CONN_LOGOUT, &conn->flags))
+		kiscsi_conn_queue_io(conn);
+}
+
 static void kiscsi_io_work(struct work_struct *work)
 {
 	struct kiscsi_conn *conn = container_of(work, struct kiscsi_conn, io_work);

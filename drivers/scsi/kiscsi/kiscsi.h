@@ -442,6 +442,7 @@ void kiscsi_conn_queue_io(struct kiscsi_conn *conn);
 
 /* send.c */
 int kiscsi_send(struct kiscsi_conn *conn);
+void kiscsi_send_unlock(struct kiscsi_conn *conn);
 
 /* recv.c */
 int kiscsi_recv(struct kiscsi_conn *conn);

@@ -236,11 +236,10 @@ static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 	if (KISCSI_INLINE_SEND && mutex_trylock(&conn->send_mutex)) {
 		int ret = kiscsi_send(conn);
 
-		mutex_unlock(&conn->send_mutex);
 		if (ret < 0)
 			kiscsi_conn_failure(conn, "send failed");
-		else if (ret > 0)
-			kiscsi_conn_queue_io(conn);
+		/* More to send (budget), or work that raced in: io_work. */
+		kiscsi_send_unlock(conn);
 	} else {
 		kiscsi_conn_queue_io(conn);
 	}
