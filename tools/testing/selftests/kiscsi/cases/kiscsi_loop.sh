@@ -34,14 +34,12 @@ declare -A seen_isid
 t_start=$(now_ms)
 for i in $(seq 0 $((n - 1))); do
 	out=$(kctl -j login -T "$iqn" -p 127.0.0.1) || fail "round $i: login failed"
-	sid=$(jq -r .sid <<<"$out")
-	isid=$(jq -r .isid <<<"$out")
+	read -r sid isid dev <<<"$(jq -r '"\(.sid) \(.isid) \(.luns[0].device)"' <<<"$out")"
 	# sids are SCSI host numbers, which Linux reuses; ISIDs must not repeat
 	[ -z "${seen_isid[$isid]:-}" ] || fail "round $i: ISID $isid used before"
 	seen_isid[$isid]=1
 	# login returns with the disk attached
-	dev=$(jq -r '.luns[0].device // empty' <<<"$out")
-	[ -b "${dev:-/nonexistent}" ] || fail "round $i: login printed no usable disk: $out"
+	[ -b "$dev" ] || fail "round $i: login printed no usable disk: $out"
 	dd if="$dev" of="$KISCSI_TMP/one" bs=64k skip="$i" count=1 iflag=direct status=none ||
 		fail "round $i: read failed"
 	dd if="$KISCSI_TMP/pat" of="$KISCSI_TMP/want" bs=64k skip="$i" count=1 status=none
@@ -54,7 +52,7 @@ for i in $(seq 0 $((n - 1))); do
 			fail "round $i: discovery does not list $iqn"
 	fi
 	kctl logout -s "$sid" >/dev/null || fail "round $i: logout failed"
-	[ "$(kiscsi_list)" = "[]" ] || fail "round $i: a session is left"
+	[ "$(kctl -j list)" = "[]" ] || fail "round $i: a session is left"
 	[ -z "$(kiscsi_hosts)" ] || fail "round $i: a SCSI host is left: $(kiscsi_hosts)"
 	[ ! -b "$dev" ] || fail "round $i: $dev still exists"
 	if [ $((i % 10)) -eq 9 ]; then

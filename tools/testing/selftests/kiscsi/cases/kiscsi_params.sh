@@ -25,7 +25,8 @@ mark=$(dmesg_mark)
 pattern_make pat 1024
 
 # Rows: target ImmediateData, ours, target InitialR2T, ours,
-# target MaxRecvDataSegmentLength, ours, extra -o options of ours.
+# target MaxRecvDataSegmentLength, ours, extra -o options of ours
+# (comma-separated).
 rows=(
 	"Yes Yes No  No  262144 262144 -"
 	"Yes Yes No  No  512    512    FirstBurstLength=16384"
@@ -35,13 +36,30 @@ rows=(
 	"Yes Yes No  Yes 512    512    -"
 	"No  Yes No  No  262144 262144 FirstBurstLength=16384"
 	"Yes No  No  No  512    512    -"
-	"Yes Yes No  No  512    262144 MaxBurstLength=131072"
+	"Yes Yes No  No  512    262144 MaxBurstLength=131072,FirstBurstLength=32768"
 	"Yes Yes No  No  262144 512    -"
 )
 
 yes_and() { if [ "$1" = Yes ] && [ "$2" = Yes ]; then echo Yes; else echo No; fi; }
 yes_or() { if [ "$1" = Yes ] || [ "$2" = Yes ]; then echo Yes; else echo No; fi; }
 min() { if [ "$1" -lt "$2" ]; then echo "$1"; else echo "$2"; fi; }
+
+# fio_rows DEV: one fio, four jobs one after the other (stonewall), each
+# writing then verifying with crc32c: 128 KiB (immediate + unsolicited +
+# R2T), 4 KiB, 1 MiB (several R2T sequences), 20 KiB (odd PDU splits).
+fio_rows() {
+	local out rc=0
+	out=$(fio --filename="$1" --ioengine=libaio --direct=1 --iodepth=16 \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 --group_reporting \
+		--name=b128k --rw=randwrite --bs=128k --size=4M \
+		--name=b4k --stonewall --rw=randwrite --bs=4k --size=512k --offset=8M \
+		--name=b1m --stonewall --rw=write --bs=1m --size=4M --offset=12M \
+		--name=b20k --stonewall --rw=randwrite --bs=20k --size=1M --offset=16M 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ] || grep -Eq 'err= *[1-9]|verify: bad|verify failed' <<<"$out"; then
+		echo "$out" >&2
+		fail "row $n: fio exit $rc"
+	fi
+}
 
 n=0
 for row in "${rows[@]}"; do
@@ -59,11 +77,14 @@ for row in "${rows[@]}"; do
 		-o "MaxRecvDataSegmentLength=$o_mrdsl")
 	o_fbl=262144 o_mbl=16776192
 	if [ "$extra" != - ]; then
-		opts+=(-o "$extra")
-		case $extra in
-		FirstBurstLength=*) o_fbl=${extra#*=} ;;
-		MaxBurstLength=*) o_mbl=${extra#*=} ;;
-		esac
+		IFS=, read -r -a extras <<<"$extra"
+		for e in "${extras[@]}"; do
+			opts+=(-o "$e")
+			case $e in
+			FirstBurstLength=*) o_fbl=${e#*=} ;;
+			MaxBurstLength=*) o_mbl=${e#*=} ;;
+			esac
+		done
 	fi
 	log "row $n: target Imm=$t_imm R2T=$t_r2t MRDSL=$t_mrdsl; ours ${opts[*]}"
 	if ! out=$(kctl -j login -T "$iqn" -p 127.0.0.1 "${opts[@]}" 2>"$KISCSI_TMP/err"); then
@@ -104,10 +125,7 @@ for row in "${rows[@]}"; do
 		pattern_write pat "$dev" $((40 * 1024))
 	fi
 	pattern_check pat "$dev" $((40 * 1024))
-	fio_verify "$dev" 8M --rw=randwrite --bs=128k
-	fio_verify "$dev" 1M --rw=randwrite --bs=4k --offset=8M
-	fio_verify "$dev" 4M --rw=write --bs=1m --offset=12M
-	fio_verify "$dev" 2M --rw=randwrite --bs=20k --offset=16M
+	fio_rows "$dev"
 	errs=$(kiscsi_conn_errors "$sid")
 	[ "$errs" -eq 0 ] || fail "row $n: $errs connection errors: $(kiscsi_session "$sid")"
 	[ "$(kiscsi_state "$sid")" = up ] || fail "row $n: session not up after I/O"
