@@ -264,14 +264,18 @@ fio_bg() {
 	FIO_PID=$!
 }
 
-# proc_dump PID: state, wait channel and kernel stack of each thread of PID.
+# proc_dump PID: state, wait channel and kernel stack of each thread of PID
+# and of its descendants (fio runs its jobs as child processes).
 proc_dump() {
-	local t
+	local t c
 	ps -L -o pid,lwp,stat,wchan:32,cmd -p "$1" >&2 || true
 	for t in /proc/"$1"/task/*; do
 		[ -d "$t" ] || continue
-		echo "--- thread ${t##*/}: $(cut -d' ' -f3 "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)" >&2
+		echo "--- $1 thread ${t##*/}: $(cut -d' ' -f3 "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)" >&2
 		cat "$t/stack" >&2 2>/dev/null || true
+	done
+	for c in $(pgrep -P "$1" || true); do
+		proc_dump "$c"
 	done
 }
 

@@ -64,7 +64,7 @@ done
 log "fio verify: block sizes x sequential/random, on the rd LUNs"
 # SIZE per block size: small blocks cost I/Os, not bytes, under TCG.
 run=0
-for spec in 512:2M 4k:8M 64k:16M 256k:24M 1m:32M; do
+for spec in 512:1M 4k:4M 64k:8M 256k:16M 1m:16M; do
 	bs=${spec%%:*} size=${spec#*:}
 	for rw in write randwrite; do
 		dev=${devs[$((run % 4))]}
@@ -77,7 +77,7 @@ done
 
 log "fio verify: mixed reads and writes, all sizes, 4 LUNs at once"
 out=$(fio --ioengine=libaio --direct=1 --iodepth=16 --verify=crc32c \
-	--do_verify=1 --verify_fatal=1 --group_reporting --size=16M \
+	--do_verify=1 --verify_fatal=1 --group_reporting --size=8M \
 	--name=a --filename="${devs[0]}" --rw=randrw --bs=4k --offset=40M \
 	--name=b --filename="${devs[1]}" --rw=randwrite --bssplit=512/10:4k/30:64k/30:256k/20:1m/10 \
 	--name=c --filename="${devs[2]}" --rw=write --bs=1m --offset=64M \
@@ -129,12 +129,12 @@ for i in 0 1 2 3; do
 done
 [ "$(kiscsi_conn_errors "$sid")" -eq 0 ] || fail "connection errors: $(kiscsi_session "$sid")"
 
-log "sustained 1 MiB writes at queue depth 32 on two LUNs for 20 s: no stall"
+log "sustained 1 MiB writes at queue depth 32 on two LUNs for 10 s: no stall"
 # LIO waits 3 s for the Data-Out of an R2T (ERL 0: then it drops the
 # connection): a sender that forgets queued R2T data shows up here.
 m=$(dmesg_mark)
 out=$(fio --ioengine=libaio --direct=1 --iodepth=32 --bs=1m --rw=randwrite \
-	--time_based --runtime=20 --group_reporting \
+	--time_based --runtime=10 --group_reporting \
 	--name=s1 --filename="${devs[2]}" --size=64M \
 	--name=s2 --filename="${devs[3]}" --size=64M 2>&1) || { echo "$out"; fail "fio write storm failed"; }
 grep -E '^ *WRITE:' <<<"$out"

@@ -9,11 +9,19 @@
 # has its own source and destination, and a tc rule on lo matching one
 # path's addresses cuts that path alone.)
 #
-# Under verified fio I/O, path 2 is cut for 20 s (longer than the 5 s idle +
-# 10 s NOP timeout that declares a silent connection dead): fio must see no
-# error (failover, then LIO ending the session at ERL 0 and session
-# recovery). Once the rule is gone the session must be back with both
-# connections, each on its own path, by itself.
+# Under verified fio I/O (one job per CPU, pinned, so that both connections
+# carry commands), path 2 is cut for 18 s (longer than the 5 s idle + 10 s
+# NOP timeout that declares a silent connection dead): fio must see no error
+# (failover, then LIO ending the session at ERL 0 and session recovery), and
+# the disk must stay online. Once the rule is gone the session must be back
+# with both connections, each on its own path, by itself.
+#
+# The cut stalls the whole session, not just path 2: commands lost on path
+# 2 leave holes in the CmdSN sequence, and LIO holds every later command
+# (path 1's too) until the session is reinstated. The case prints how many
+# seconds of the cut saw I/O complete (paths_io_seconds) and fio's longest
+# completion latency (paths_pause_ms). KISCSI_PATHS_CUT sets the cut's
+# length (kiscsi_paths_long: 60 s).
 
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
@@ -23,8 +31,11 @@
 iqn=iqn.2003-01.org.kiscsi.test:paths
 t1=192.0.2.1 i1=192.0.2.11	# path 1: target, initiator
 t2=198.51.100.1 i2=198.51.100.11	# path 2
-cut_s=${KISCSI_PATHS_CUT:-20}
+cut_s=${KISCSI_PATHS_CUT:-18}
 ncpu=$(nproc)
+# One fio job per CPU, each on its own CPU: every hardware queue, so every
+# connection, gets commands.
+pin=(--cpus_allowed="0-$((ncpu - 1))" --cpus_allowed_policy=split)
 
 dummy_add kpath1 "$t1/24" "$i1/24"
 dummy_add kpath2 "$t2/24" "$i2/24"
@@ -48,7 +59,7 @@ paths_ok || fail "connections are not on their paths"
 # A short verified run: both paths carry I/O.
 before=$(ks_cmds "$sid")
 fio_verify_args "$dev" "$ncpu" 16M
-fio_bg warm "${VARGS[@]}" --bs=64k
+fio_bg warm "${VARGS[@]}" --bs=64k "${pin[@]}"
 fio_wait "$FIO_PID" warm 120
 fio_assert_ok warm
 ks_assert_all_carried "$sid" "$before"
@@ -57,7 +68,7 @@ ks_assert_all_carried "$sid" "$before"
 rec0=$(ks_get "$sid" .recoveries)
 err0=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .errors')
 fio_timed_args "$dev" "$ncpu" 48M $((cut_s + 25))
-fio_bg cut "${VARGS[@]}" --bssplit=4k/50:64k/50
+fio_bg cut "${VARGS[@]}" --bssplit=4k/50:64k/50 "${pin[@]}"
 pid=$FIO_PID
 wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
 sleep 2
@@ -71,7 +82,17 @@ while [ $(($(date +%s) - t0)) -lt "$cut_s" ]; do
 	now=$(disk_ios "$dev")
 	if [ "$now" -gt "$last" ]; then moving=$((moving + 1)); else stalled=$((stalled + 1)); fi
 	last=$now
-	! proc_gone "$pid" || fail "fio ended during the cut"
+	if proc_gone "$pid"; then
+		fio_wait "$pid" cut 10
+		grep -m5 . /tmp/fio-cut.err >&2 || true
+		ks_show "$sid"
+		sd=/sys/block/${dev#/dev/}/device
+		log "$dev is $(cat "$sd/state"); SCSI command timeout $(cat "$sd/timeout") s; timed out commands" \
+			"(iotmo_cnt) $(($(cat "$sd/iotmo_cnt"))), failed (ioerr_cnt)" \
+			"$(($(cat "$sd/ioerr_cnt")))"
+		fail "fio ended $(($(date +%s) - t0)) s into the cut of path 2:" \
+			"exit $FIO_RC, $(fio_errors cut) error(s)"
+	fi
 done
 drops=$(tc_drops)
 tc_restore
@@ -86,6 +107,8 @@ paths_ok || fail "after the restore, connections are not on their paths"
 ks_show "$sid"
 fio_wait "$pid" cut 240
 fio_assert_ok cut
+sd=/sys/block/${dev#/dev/}/device
+[ "$(cat "$sd/state")" = running ] || fail "$dev is $(cat "$sd/state") after the cut"
 rec1=$(ks_get "$sid" .recoveries)
 err1=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .errors')
 log "recoveries $rec0 -> $rec1, path 2 connection errors $err0 -> $err1"
@@ -96,7 +119,7 @@ echo "paths_pause_ms=$(fio_clat_max_ms cut)"
 # Both paths carry I/O again.
 before=$(ks_cmds "$sid")
 fio_verify_args "$dev" "$ncpu" 16M
-fio_bg after "${VARGS[@]}" --bs=64k
+fio_bg after "${VARGS[@]}" --bs=64k "${pin[@]}"
 fio_wait "$FIO_PID" after 120
 fio_assert_ok after
 ks_assert_all_carried "$sid" "$before"
