@@ -39,7 +39,7 @@ obj=$out/build
 if [ ! -f "$out/configured" ]; then
 	rm -rf "$out"
 	mkdir -p "$out"
-	echo "debug kernel: building $srcver into $out (about 18 minutes on 2 cores)" >&2
+	echo "debug kernel: building $srcver into $out (about 15 minutes on 2 cores)" >&2
 	tar -C "$out" -xf "$tarball"
 	mkdir -p "$obj"
 	make -s -C "$src" O="$obj" x86_64_defconfig >&2

@@ -17,6 +17,7 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio xz-utils zstd kmod
 	# guest tools (shared into the guest over 9p)
 	open-iscsi fio e2fsprogs iproute2 sg3-utils lsscsi util-linux procps jq
+	dmsetup
 	python3 python3-jsonschema
 )
 

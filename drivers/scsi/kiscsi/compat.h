@@ -41,6 +41,20 @@ static inline void kiscsi_shost_set_may_block(struct Scsi_Host *shost)
 #endif
 }
 
+/*
+ * 6.2 gave eh_timed_out its own return type. KISCSI_EH_* name the two
+ * answers kiscsi gives: wait longer, or let the error handler act.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define kiscsi_eh_timeout_ret	scsi_timeout_action
+#define KISCSI_EH_RESET_TIMER	SCSI_EH_RESET_TIMER
+#define KISCSI_EH_NOT_HANDLED	SCSI_EH_NOT_HANDLED
+#else
+#define kiscsi_eh_timeout_ret	blk_eh_timer_return
+#define KISCSI_EH_RESET_TIMER	BLK_EH_RESET_TIMER
+#define KISCSI_EH_NOT_HANDLED	BLK_EH_DONE
+#endif
+
 /**
  * kiscsi_send_page() - send part of a page without copying it when possible
  * @sock: connected TCP socket

@@ -112,7 +112,8 @@ void kiscsi_send_unlock(struct kiscsi_conn *conn)
 	if (!list_empty_careful(&conn->send_list) ||
 	    test_bit(KISCSI_CONN_PING, &conn->flags) ||
 	    test_bit(KISCSI_CONN_NOP_REPLY, &conn->flags) ||
-	    test_bit(KISCSI_CONN_LOGOUT, &conn->flags))
+	    test_bit(KISCSI_CONN_LOGOUT, &conn->flags) ||
+	    test_bit(KISCSI_CONN_TMF, &conn->flags))
 		kiscsi_conn_queue_io(conn);
 }
 
@@ -212,6 +213,7 @@ static void kiscsi_conn_err_work(struct work_struct *work)
 	conn->state = KISCSI_CONN_STATE_FAILED;
 	kiscsi_conn_stop_io(conn);
 	complete_all(&conn->logout_done);
+	kiscsi_tmf_conn_failed(conn);
 	kiscsi_session_conn_failed(conn);
 }
 

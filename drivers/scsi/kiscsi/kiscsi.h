@@ -52,6 +52,8 @@ struct genl_info;
 #define KISCSI_CAN_QUEUE	128	/* commands per hardware queue */
 #define KISCSI_CMD_PER_LUN	32	/* default LUN queue depth */
 #define KISCSI_REPLACEMENT_TIMEOUT 120	/* seconds, as open-iscsi */
+#define KISCSI_ABORT_TIMEOUT	15	/* seconds for an ABORT TASK, as open-iscsi */
+#define KISCSI_RESET_TIMEOUT	30	/* seconds for a LUN or target reset */
 
 /*
  * Initiator Task Tags. A task's ITT packs its blk-mq tag, hardware queue and
@@ -61,14 +63,18 @@ struct genl_info;
  *   bits 31..24 generation, 23..16 hardware queue, 15..0 tag
  *
  * Hardware queue 0xff never exists (KISCSI_MAX_CONNS is far below): ITTs with
- * it name the connection's own PDUs (pings, logout, text), and
- * ISCSI_RESERVED_TAG (0xffffffff) is never used as an ITT.
+ * it name the connection's own PDUs (pings, logout, task management), and
+ * ISCSI_RESERVED_TAG (0xffffffff) is never used as an ITT. A task management
+ * request's ITT carries a sequence number in its low 12 bits, so the answer
+ * to an earlier request that timed out cannot complete a later one.
  */
 #define KISCSI_ITT_HWQ_SHIFT	16
 #define KISCSI_ITT_GEN_SHIFT	24
 #define KISCSI_ITT_CTL		(0xffU << KISCSI_ITT_HWQ_SHIFT)
 #define KISCSI_ITT_PING		(KISCSI_ITT_CTL | 1)
 #define KISCSI_ITT_LOGOUT	(KISCSI_ITT_CTL | 2)
+#define KISCSI_ITT_TMF		(KISCSI_ITT_CTL | 0x1000)
+#define KISCSI_ITT_TMF_SEQ	0xfff
 
 /*
  * Session and connection states are the netlink ABI's enums
@@ -110,7 +116,7 @@ struct kiscsi_r2t {
 /* Task flags. */
 enum {
 	KISCSI_TASK_QUEUED,	/* on conn->send_list; holds a reference */
-	KISCSI_TASK_STATUS,	/* status received: stop sending its data */
+	KISCSI_TASK_STATUS,	/* answered, or ended by task management */
 	KISCSI_TASK_DONE,	/* handed back to the SCSI midlayer */
 };
 
@@ -191,6 +197,7 @@ enum {
 	KISCSI_CONN_PING_OUT,	/* a NOP-Out ping awaits its NOP-In */
 	KISCSI_CONN_NOP_REPLY,	/* a NOP-Out answer to a target ping is due */
 	KISCSI_CONN_LOGOUT,	/* a Logout request is to be sent */
+	KISCSI_CONN_TMF,	/* sess->tmf is to be sent on this connection */
 	KISCSI_CONN_DRAINING,	/* being removed: takes no new command */
 	KISCSI_CONN_REMOVED,	/* slot unused (never started, or deleted) */
 };
@@ -344,6 +351,21 @@ struct kiscsi_conn {
  * @recovery_backoff: seconds between recovery attempts
  * @recoveries: session recoveries so far
  * @blocked: the SCSI host's requests are blocked for recovery
+ * @tmf: the one task management request in flight (the SCSI error handler
+ *	is single-threaded per host; @tmf.mutex serializes the admin's too)
+ * @tmf.mutex: held from building the request to reading its answer
+ * @tmf.conn: connection it is sent on; @tmf fields below are written under
+ *	@lock while @tmf.pending, and read by that connection's sender and
+ *	receiver
+ * @tmf.pending: a request is out and its response not yet taken
+ * @tmf.itt: its ITT (KISCSI_ITT_TMF | sequence)
+ * @tmf.seq: sequence of the last request
+ * @tmf.function: ISCSI_TM_FUNC_*
+ * @tmf.lun: the LUN it is for
+ * @tmf.rtt: Referenced Task Tag (ABORT TASK), else ISCSI_RESERVED_TAG
+ * @tmf.refcmdsn: CmdSN of the referenced task (ABORT TASK)
+ * @tmf.response: ISCSI_TMF_RSP_*, or KISCSI_TMF_CONN_LOST
+ * @tmf.done: completed by the response or by the connection's failure
  */
 struct kiscsi_session {
 	struct Scsi_Host *shost;
@@ -373,7 +395,24 @@ struct kiscsi_session {
 	unsigned int recovery_backoff;
 	atomic_t recoveries;
 	bool blocked;
+
+	struct {
+		struct mutex mutex;	/* one request at a time */
+		struct kiscsi_conn *conn;
+		bool pending;
+		u32 itt;
+		u32 seq;
+		u8 function;
+		u64 lun;
+		u32 rtt;
+		u32 refcmdsn;
+		u8 response;
+		struct completion done;
+	} tmf;
 };
+
+/* tmf.response when the connection failed before the target answered. */
+#define KISCSI_TMF_CONN_LOST	0xfe
 
 /* main.c */
 extern struct workqueue_struct *kiscsi_wq;
@@ -457,6 +496,9 @@ void kiscsi_task_put(struct kiscsi_task *task);
 void kiscsi_task_queue_send(struct kiscsi_task *task);
 void kiscsi_conn_fail_tasks(struct kiscsi_conn *conn, int result);
 bool kiscsi_conn_busy(struct kiscsi_conn *conn);
+bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response);
+void kiscsi_tmf_conn_failed(struct kiscsi_conn *conn);
+void kiscsi_session_tmf_init(struct kiscsi_session *sess);
 
 /* session.c */
 void kiscsi_conn_reconnect_work(struct work_struct *work);
@@ -489,6 +531,7 @@ int kiscsi_session_conn_add(u32 sid, const struct kiscsi_addr *portal,
 int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg);
 int kiscsi_session_logout(u32 sid);
 void kiscsi_session_conn_failed(struct kiscsi_conn *conn);
+int kiscsi_session_reset(struct kiscsi_session *sess);
 void kiscsi_sessions_destroy_all(void);
 struct kiscsi_session *kiscsi_session_get(u32 sid);
 void kiscsi_session_put(struct kiscsi_session *sess);

@@ -91,6 +91,12 @@ static struct kiscsi_task *rx_task(struct kiscsi_conn *conn,
 {
 	struct kiscsi_task *task = kiscsi_task_lookup(conn, hdr_itt(hdr));
 
+	/*
+	 * Nothing may follow a command's status, nor reach a command ended by
+	 * task management: its pages are going back to the SCSI midlayer.
+	 */
+	if (task && test_bit(KISCSI_TASK_STATUS, &task->flags))
+		task = NULL;
 	if (!task)
 		bad_pdu(conn, hdr_itt(hdr), "%s for no outstanding command",
 			kiscsi_opcode_name(hdr->opcode));
@@ -176,42 +182,42 @@ static int rx_status(struct kiscsi_conn *conn, struct kiscsi_task *task, u8 flag
 		     u32 sense_len)
 {
 	struct scsi_cmnd *sc = task->sc;
-	u32 itt = task->itt;
+	u32 itt = task->itt, resid = 0;
+	int result = DID_ERROR << 16;
 
-	if (response != ISCSI_STATUS_CMD_COMPLETED) {
-		task->result = DID_ERROR << 16;
-		goto done;
-	}
-	task->result = status;
-	if (flags & (ISCSI_FLAG_CMD_UNDERFLOW | ISCSI_FLAG_CMD_OVERFLOW)) {
-		if ((flags & ISCSI_FLAG_CMD_UNDERFLOW) &&
-		    (flags & ISCSI_FLAG_CMD_OVERFLOW)) {
+	if (response == ISCSI_STATUS_CMD_COMPLETED) {
+		if ((flags & ISCSI_FLAG_CMD_UNDERFLOW) && (flags & ISCSI_FLAG_CMD_OVERFLOW)) {
 			bad_pdu(conn, itt, "status with both underflow and overflow");
 			return -EPROTO;
 		}
+		/* Overflow: the buffer was filled, the target had more. */
 		if (flags & ISCSI_FLAG_CMD_UNDERFLOW) {
 			if (residual > task->len) {
 				bad_pdu(conn, itt, "residual %u above the %u-byte buffer",
 					residual, task->len);
 				return -EPROTO;
 			}
-			scsi_set_resid(sc, residual);
+			resid = residual;
 		}
-		/* Overflow: the buffer was filled, the target had more. */
+		/* Nothing is lost: a read must have received what it reports. */
+		if (sc->sc_data_direction == DMA_FROM_DEVICE &&
+		    status == SAM_STAT_GOOD && task->rx_bytes < task->len - resid) {
+			bad_pdu(conn, itt, "read reports %u bytes, %u arrived",
+				task->len - resid, task->rx_bytes);
+			return -EPROTO;
+		}
+		result = status;
 	}
-	/* Nothing is lost: a read must have received what it reports. */
-	if (sc->sc_data_direction == DMA_FROM_DEVICE && status == SAM_STAT_GOOD &&
-	    task->rx_bytes < task->len - scsi_get_resid(sc)) {
-		bad_pdu(conn, itt, "read reports %u bytes, %u arrived",
-			task->len - scsi_get_resid(sc), task->rx_bytes);
-		return -EPROTO;
+	/* The answer's reference; task management may have ended it first. */
+	if (test_and_set_bit(KISCSI_TASK_STATUS, &task->flags))
+		return 0;
+	if (response == ISCSI_STATUS_CMD_COMPLETED) {
+		scsi_set_resid(sc, resid);
+		if (sense_len)
+			memcpy(sc->sense_buffer, sense,
+			       min_t(u32, sense_len, SCSI_SENSE_BUFFERSIZE));
 	}
-	if (sense_len) {
-		memcpy(sc->sense_buffer, sense,
-		       min_t(u32, sense_len, SCSI_SENSE_BUFFERSIZE));
-	}
-done:
-	set_bit(KISCSI_TASK_STATUS, &task->flags);
+	task->result = result;
 	kiscsi_task_put(task);
 	return 0;
 }
@@ -382,6 +388,26 @@ static int rx_logout_rsp(struct kiscsi_conn *conn)
 	return 0;
 }
 
+static int rx_tmf_rsp(struct kiscsi_conn *conn)
+{
+	struct iscsi_tm_rsp *h = (struct iscsi_tm_rsp *)rx_hdr(conn);
+	u32 itt = hdr_itt(rx_hdr(conn));
+	int ret;
+
+	if ((itt & ~KISCSI_ITT_TMF_SEQ) != KISCSI_ITT_TMF) {
+		bad_pdu(conn, itt, "Task Management Response to no request");
+		return -EPROTO;
+	}
+	ret = rx_statsn(conn, rx_hdr(conn));
+	if (ret)
+		return ret;
+	/* The answer to a request we gave up on (timed out) is dropped. */
+	if (!kiscsi_tmf_response(conn, itt, h->response))
+		pr_info_ratelimited("session %u conn %u: late task management response 0x%08x\n",
+				    conn->sess->shost->host_no, conn->cid, itt);
+	return 0;
+}
+
 static int rx_async(struct kiscsi_conn *conn)
 {
 	struct iscsi_async *h = (struct iscsi_async *)rx_hdr(conn);
@@ -431,7 +457,7 @@ static int rx_hdr_done(struct kiscsi_conn *conn)
 		}
 	}
 	if (!kiscsi_opcode_from_target(hdr->opcode) || op == ISCSI_OP_LOGIN_RSP ||
-	    op == ISCSI_OP_TEXT_RSP || op == ISCSI_OP_SCSI_TMFUNC_RSP) {
+	    op == ISCSI_OP_TEXT_RSP) {
 		bad_pdu(conn, hdr_itt(hdr), "unexpected opcode 0x%02x", hdr->opcode);
 		return -EPROTO;
 	}
@@ -476,6 +502,9 @@ static int rx_pdu_done(struct kiscsi_conn *conn)
 		break;
 	case ISCSI_OP_LOGOUT_RSP:
 		ret = rx_logout_rsp(conn);
+		break;
+	case ISCSI_OP_SCSI_TMFUNC_RSP:
+		ret = rx_tmf_rsp(conn);
 		break;
 	case ISCSI_OP_ASYNC_EVENT:
 		ret = rx_async(conn);

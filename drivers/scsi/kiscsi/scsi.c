@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blk-mq.h>
+#include <linux/delay.h>
 #include <linux/scatterlist.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_cmnd.h>
@@ -292,11 +293,336 @@ void kiscsi_conn_fail_tasks(struct kiscsi_conn *conn, int result)
 	scsi_host_busy_iter(conn->sess->shost, fail_one, &ctx);
 }
 
+/*
+ * Task management (RFC 7143 11.5, 11.6).
+ *
+ * One request is out at a time per session (sess->tmf): the SCSI error
+ * handler calls one handler at a time per host. The request is immediate
+ * and goes on a chosen connection; its answer comes on the same one. When
+ * the target says a task is gone, the task is detached here before the
+ * handler returns: marked answered (the sender drops it, the receiver takes
+ * nothing more for it), its answer reference dropped, and waited for until
+ * no sender or receiver holds it. Only then may the midlayer reuse it. A
+ * response that races with the abort is taken once: whichever of the
+ * receiver and the handler sets TASK_STATUS first owns the answer.
+ */
+
+/**
+ * kiscsi_session_tmf_init() - set up a new session's task management state
+ * @sess: the session
+ */
+void kiscsi_session_tmf_init(struct kiscsi_session *sess)
+{
+	mutex_init(&sess->tmf.mutex);
+	init_completion(&sess->tmf.done);
+}
+
+/**
+ * kiscsi_tmf_response() - the target answered a task management request
+ * @conn: connection the response arrived on
+ * @itt: its ITT
+ * @response: its Response field
+ *
+ * Context: the connection's receiver, after the StatSN check.
+ * Return: false when no request with that ITT is waiting on @conn.
+ */
+bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response)
+{
+	struct kiscsi_session *sess = conn->sess;
+	bool ours;
+
+	spin_lock_bh(&sess->lock);
+	ours = sess->tmf.pending && sess->tmf.conn == conn && sess->tmf.itt == itt;
+	if (ours) {
+		sess->tmf.pending = false;
+		sess->tmf.response = response;
+		complete(&sess->tmf.done);
+	}
+	spin_unlock_bh(&sess->lock);
+	return ours;
+}
+
+/**
+ * kiscsi_tmf_conn_failed() - a connection failed: end its pending request
+ * @conn: the connection, stopped
+ */
+void kiscsi_tmf_conn_failed(struct kiscsi_conn *conn)
+{
+	struct kiscsi_session *sess = conn->sess;
+
+	spin_lock_bh(&sess->lock);
+	if (sess->tmf.pending && sess->tmf.conn == conn) {
+		sess->tmf.pending = false;
+		sess->tmf.response = KISCSI_TMF_CONN_LOST;
+		complete(&sess->tmf.done);
+	}
+	spin_unlock_bh(&sess->lock);
+}
+
+static const char *tmf_name(u8 function)
+{
+	switch (function) {
+	case ISCSI_TM_FUNC_ABORT_TASK:
+		return "ABORT TASK";
+	case ISCSI_TM_FUNC_ABORT_TASK_SET:
+		return "ABORT TASK SET";
+	case ISCSI_TM_FUNC_CLEAR_TASK_SET:
+		return "CLEAR TASK SET";
+	case ISCSI_TM_FUNC_LOGICAL_UNIT_RESET:
+		return "LOGICAL UNIT RESET";
+	case ISCSI_TM_FUNC_TARGET_WARM_RESET:
+		return "TARGET WARM RESET";
+	case ISCSI_TM_FUNC_TARGET_COLD_RESET:
+		return "TARGET COLD RESET";
+	default:
+		return "task management";
+	}
+}
+
+static const char *tmf_outcome(int ret)
+{
+	switch (ret) {
+	case ISCSI_TMF_RSP_COMPLETE:
+		return "function complete";
+	case ISCSI_TMF_RSP_NO_TASK:
+		return "task does not exist";
+	case ISCSI_TMF_RSP_NO_LUN:
+		return "LUN does not exist";
+	case ISCSI_TMF_RSP_NOT_SUPPORTED:
+		return "not supported by the target";
+	case ISCSI_TMF_RSP_AUTH_FAILED:
+		return "not authorized";
+	case ISCSI_TMF_RSP_REJECTED:
+		return "rejected by the target";
+	case KISCSI_TMF_CONN_LOST:
+		return "connection lost before the answer";
+	case -ETIMEDOUT:
+		return "no answer in time";
+	default:
+		return "unexpected response";
+	}
+}
+
+/*
+ * Send one request on @conn and wait for its answer. Return: the response
+ * (ISCSI_TMF_RSP_*, KISCSI_TMF_CONN_LOST), or -ETIMEDOUT.
+ */
+static int kiscsi_tmf(struct kiscsi_conn *conn, u8 function, u64 lun,
+		      struct kiscsi_task *task, unsigned int secs)
+{
+	struct kiscsi_session *sess = conn->sess;
+	int ret;
+
+	lockdep_assert_held(&sess->tmf.mutex);
+	spin_lock_bh(&sess->lock);
+	reinit_completion(&sess->tmf.done);
+	sess->tmf.conn = conn;
+	sess->tmf.seq = (sess->tmf.seq + 1) & KISCSI_ITT_TMF_SEQ;
+	sess->tmf.itt = KISCSI_ITT_TMF | sess->tmf.seq;
+	sess->tmf.function = function;
+	sess->tmf.lun = lun;
+	sess->tmf.rtt = task ? task->itt : ISCSI_RESERVED_TAG;
+	sess->tmf.refcmdsn = task ? task->cmdsn : 0;
+	sess->tmf.pending = true;
+	spin_unlock_bh(&sess->lock);
+
+	set_bit(KISCSI_CONN_TMF, &conn->flags);
+	kiscsi_conn_queue_io(conn);
+	wait_for_completion_timeout(&sess->tmf.done, secs * HZ);
+
+	spin_lock_bh(&sess->lock);
+	if (sess->tmf.pending) {
+		sess->tmf.pending = false;
+		ret = -ETIMEDOUT;
+	} else {
+		ret = sess->tmf.response;
+	}
+	spin_unlock_bh(&sess->lock);
+	pr_info("session %u conn %u: %s lun %llu itt 0x%08x: %s\n",
+		sess->shost->host_no, conn->cid, tmf_name(function), lun,
+		task ? task->itt : ISCSI_RESERVED_TAG, tmf_outcome(ret));
+	return ret;
+}
+
+/* The target has ended the task: take its answer's place. */
+static void kiscsi_task_cancel(struct kiscsi_task *task, int result)
+{
+	if (!test_and_set_bit(KISCSI_TASK_STATUS, &task->flags)) {
+		task->result = result;
+		kiscsi_task_put(task);
+	}
+	kiscsi_conn_queue_io(task->conn);	/* the sender drops it */
+}
+
+/* A cancelled task is detached once handed back and not being received. */
+static bool kiscsi_task_detached(struct kiscsi_task *task)
+{
+	return test_bit(KISCSI_TASK_DONE, &task->flags) &&
+	       READ_ONCE(task->conn->rx.task) != task;
+}
+
+static bool kiscsi_task_wait_detached(struct kiscsi_task *task, unsigned int secs)
+{
+	unsigned long end = jiffies + secs * HZ;
+
+	while (!kiscsi_task_detached(task)) {
+		if (time_after(jiffies, end))
+			return false;
+		msleep(20);
+	}
+	return true;
+}
+
+static int kiscsi_eh_abort(struct scsi_cmnd *sc)
+{
+	struct kiscsi_session *sess = shost_priv(sc->device->host);
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
+	struct kiscsi_conn *conn = READ_ONCE(task->conn);
+	int ret, rsp;
+
+	/* Answered, or failed with its connection, before the abort. */
+	if (!conn || test_bit(KISCSI_TASK_DONE, &task->flags))
+		return SUCCESS;
+	/* A failed connection hands its tasks back itself, promptly. */
+	if (!kiscsi_conn_usable(conn) && !test_bit(KISCSI_CONN_DRAINING, &conn->flags))
+		return kiscsi_task_wait_detached(task, KISCSI_ABORT_TIMEOUT) ?
+		       SUCCESS : FAILED;
+
+	mutex_lock(&sess->tmf.mutex);
+	/* On the task's own connection: its answers come in order there. */
+	rsp = kiscsi_tmf(conn, ISCSI_TM_FUNC_ABORT_TASK, sc->device->lun, task,
+			 KISCSI_ABORT_TIMEOUT);
+	ret = FAILED;
+	switch (rsp) {
+	case ISCSI_TMF_RSP_COMPLETE:
+	case ISCSI_TMF_RSP_NO_TASK:
+		/* 11.6.1: gone at the target (or never got there). */
+		kiscsi_task_cancel(task, DID_ABORT << 16);
+		fallthrough;
+	case KISCSI_TMF_CONN_LOST:
+		if (kiscsi_task_wait_detached(task, KISCSI_ABORT_TIMEOUT))
+			ret = SUCCESS;
+		break;
+	}
+	mutex_unlock(&sess->tmf.mutex);
+	return ret;
+}
+
+struct reset_ctx {
+	struct kiscsi_session *sess;
+	struct scsi_device *sdev;	/* NULL: every LUN of the target */
+	bool detached;
+};
+
+static bool reset_cancel_one(struct scsi_cmnd *sc, void *data)
+{
+	struct reset_ctx *ctx = data;
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
+
+	if ((!ctx->sdev || sc->device == ctx->sdev) && READ_ONCE(task->conn) &&
+	    !test_bit(KISCSI_TASK_DONE, &task->flags))
+		kiscsi_task_cancel(task, DID_RESET << 16);
+	return true;
+}
+
+static bool reset_check_one(struct scsi_cmnd *sc, void *data)
+{
+	struct reset_ctx *ctx = data;
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
+
+	if ((!ctx->sdev || sc->device == ctx->sdev) && READ_ONCE(task->conn) &&
+	    !kiscsi_task_detached(task))
+		ctx->detached = false;
+	return true;
+}
+
+/*
+ * LOGICAL UNIT RESET or TARGET WARM RESET on any usable connection; when
+ * the target did it, every task of the LUN (or target) is ended here: those
+ * the error handler owns are detached, the others complete with DID_RESET
+ * and are retried by the midlayer.
+ */
+static int kiscsi_eh_reset(struct kiscsi_session *sess, struct scsi_device *sdev,
+			   u8 function)
+{
+	struct reset_ctx ctx = { .sess = sess, .sdev = sdev };
+	struct kiscsi_conn *conn = NULL;
+	unsigned long end;
+	unsigned int i;
+	int rsp;
+
+	for (i = 0; i < READ_ONCE(sess->nr_conns) && !conn; i++)
+		if (sess->conns[i] && kiscsi_conn_usable(sess->conns[i]))
+			conn = sess->conns[i];
+	if (!conn)
+		return FAILED;
+	mutex_lock(&sess->tmf.mutex);
+	rsp = kiscsi_tmf(conn, function, sdev ? sdev->lun : 0, NULL,
+			 KISCSI_RESET_TIMEOUT);
+	mutex_unlock(&sess->tmf.mutex);
+	if (rsp != ISCSI_TMF_RSP_COMPLETE)
+		return FAILED;
+	scsi_host_busy_iter(sess->shost, reset_cancel_one, &ctx);
+	end = jiffies + KISCSI_RESET_TIMEOUT * HZ;
+	do {
+		ctx.detached = true;
+		scsi_host_busy_iter(sess->shost, reset_check_one, &ctx);
+		if (ctx.detached)
+			return SUCCESS;
+		msleep(20);
+	} while (time_before(jiffies, end));
+	return FAILED;
+}
+
+static int kiscsi_eh_device_reset(struct scsi_cmnd *sc)
+{
+	return kiscsi_eh_reset(shost_priv(sc->device->host), sc->device,
+			       ISCSI_TM_FUNC_LOGICAL_UNIT_RESET);
+}
+
+static int kiscsi_eh_target_reset(struct scsi_cmnd *sc)
+{
+	return kiscsi_eh_reset(shost_priv(sc->device->host), NULL,
+			       ISCSI_TM_FUNC_TARGET_WARM_RESET);
+}
+
+/* The last step: log the whole session in again (session recovery). */
+static int kiscsi_eh_host_reset(struct scsi_cmnd *sc)
+{
+	return kiscsi_session_reset(shost_priv(sc->device->host)) ? FAILED : SUCCESS;
+}
+
+/*
+ * A command that times out while its connection or session is being
+ * recovered is not the error handler's business: recovery hands it back
+ * (to be retried) or fails it when the replacement timeout ends.
+ */
+static enum kiscsi_eh_timeout_ret kiscsi_eh_timed_out(struct scsi_cmnd *sc)
+{
+	struct kiscsi_session *sess = shost_priv(sc->device->host);
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
+	struct kiscsi_conn *conn = READ_ONCE(task->conn);
+
+	if (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_RECOVERY)
+		return KISCSI_EH_RESET_TIMER;
+	if (conn && test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
+	    !test_bit(KISCSI_TASK_DONE, &task->flags))
+		return KISCSI_EH_RESET_TIMER;
+	return KISCSI_EH_NOT_HANDLED;
+}
+
 struct scsi_host_template kiscsi_sht = {
 	.module			= THIS_MODULE,
 	.name			= "kiscsi",
 	.proc_name		= "kiscsi",
 	.queuecommand		= kiscsi_queuecommand,
+	.eh_timed_out		= kiscsi_eh_timed_out,
+	.eh_abort_handler	= kiscsi_eh_abort,
+	.eh_device_reset_handler = kiscsi_eh_device_reset,
+	.eh_target_reset_handler = kiscsi_eh_target_reset,
+	.eh_host_reset_handler	= kiscsi_eh_host_reset,
+	/* A host reset is a session relogin: no bus to let settle for 10 s. */
+	.skip_settle_delay	= 1,
 	.cmd_size		= sizeof(struct kiscsi_task),
 	.can_queue		= 128,
 	.this_id		= -1,

@@ -189,6 +189,28 @@ static bool tx_next_ctl(struct kiscsi_conn *conn)
 		tx_start(conn, NULL, NULL, 0, 0);
 		return true;
 	}
+	if (test_and_clear_bit(KISCSI_CONN_TMF, &conn->flags)) {
+		struct iscsi_tm *h = (struct iscsi_tm *)conn->tx.hdr;
+		bool pending;
+
+		/* 11.5: immediate, with the next CmdSN, which it does not take. */
+		spin_lock_bh(&sess->lock);
+		pending = sess->tmf.pending && sess->tmf.conn == conn;
+		h->opcode = ISCSI_OP_SCSI_TMFUNC | ISCSI_OP_IMMEDIATE;
+		h->flags = ISCSI_FLAG_CMD_FINAL | sess->tmf.function;
+		int_to_scsilun(sess->tmf.lun, &h->lun);
+		h->itt = (__force itt_t)cpu_to_be32(sess->tmf.itt);
+		h->rtt = (__force itt_t)cpu_to_be32(sess->tmf.rtt);
+		h->refcmdsn = cpu_to_be32(sess->tmf.refcmdsn);
+		spin_unlock_bh(&sess->lock);
+		if (pending) {
+			h->cmdsn = cpu_to_be32(current_cmdsn(sess));
+			tx_start(conn, NULL, NULL, 0, 0);
+			return true;
+		}
+		/* Given up on before it was sent. */
+		memset(conn->tx.hdr, 0, ISCSI_HDR_LEN);
+	}
 	if (test_and_clear_bit(KISCSI_CONN_LOGOUT, &conn->flags)) {
 		struct iscsi_logout *h = (struct iscsi_logout *)conn->tx.hdr;
 

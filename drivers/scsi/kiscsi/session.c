@@ -274,6 +274,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	sess->timeout = req->timeout;
 	sess->replacement_timeout = req->replacement_timeout;
 	INIT_DELAYED_WORK(&sess->recovery_work, session_recovery_work);
+	kiscsi_session_tmf_init(sess);
 	sess->proposal = *req->proposal;
 	sess->proposal.session_type = KISCSI_SESSION_NORMAL;
 	strscpy(sess->proposal.target_name, target, sizeof(sess->proposal.target_name));
@@ -443,6 +444,33 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 		conn->backoff = max(sess->params.default_time2wait, 1U);
 		schedule_reconnect(conn, conn->backoff);
 	}
+}
+
+/**
+ * kiscsi_session_reset() - recover the whole session now, and wait for it
+ * @sess: the session
+ *
+ * The SCSI error handler's last step (host reset): every connection is
+ * dropped and the session logged in again as after a failure (7.1.5).
+ *
+ * Context: process context; the error handler thread.
+ * Return: 0 once the session is up again, -EIO when it failed (the
+ * replacement timeout ended) or is being logged out.
+ */
+int kiscsi_session_reset(struct kiscsi_session *sess)
+{
+	unsigned long end = jiffies + (sess->replacement_timeout + 60) * HZ;
+	unsigned int i;
+
+	pr_warn("session %u: reset by the SCSI error handler\n", sess->shost->host_no);
+	session_start_recovery(sess);
+	for (i = 0; i < READ_ONCE(sess->nr_conns); i++)
+		if (sess->conns[i] && kiscsi_conn_usable(sess->conns[i]))
+			kiscsi_conn_failure(sess->conns[i], "host reset");
+	while (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_RECOVERY &&
+	       !READ_ONCE(sess->dying) && time_before(jiffies, end))
+		msleep(100);
+	return READ_ONCE(sess->state) == KISCSI_SESSION_STATE_UP ? 0 : -EIO;
 }
 
 /* Log the leading connection in again: a new session instance, same ISID. */

@@ -279,6 +279,16 @@ proc_dump() {
 	done
 }
 
+# fio_in_kernel_wait PID: true when PID or one of its children sleeps
+# uninterruptibly (state D), as a task waiting for lost I/O would.
+fio_in_kernel_wait() {
+	local p
+	for p in "$1" $(pgrep -P "$1" || true); do
+		grep -qE '^State:[[:space:]]+D' /proc/"$p"/status 2>/dev/null && return 0
+	done
+	return 1
+}
+
 # wait_pid_bounded PID SECS: wait for PID, a background job of this shell
 # (so not from a $(...) subshell), to exit within SECS; its exit status
 # goes to WAIT_RC. Fails the case when it is still running.

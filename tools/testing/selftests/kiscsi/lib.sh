@@ -182,12 +182,14 @@ lio_portal_del() {
 
 # lio_lun_add IQN LUN SIZE_MB {rd|fileio}: new backstore (rd_mcp in RAM, or
 # fileio on a sparse file in /tmp) exported as LUN.
+# lio_lun_add IQN LUN BLOCKDEV iblock: the block device BLOCKDEV as LUN.
 lio_lun_add() {
 	local iqn=$1 lun=$2 mb=$3 type=$4 plugin i=0 hba dev file lundir
 	case $type in
 	rd) plugin=rd_mcp ;;
 	fileio) plugin=fileio ;;
-	*) fail "lio_lun_add: type must be rd or fileio, not '$type'" ;;
+	iblock) plugin=iblock ;;
+	*) fail "lio_lun_add: type must be rd, fileio or iblock, not '$type'" ;;
 	esac
 	lio_load
 	while [ -e "$LIO/core/${plugin}_$i" ]; do
@@ -198,6 +200,8 @@ lio_lun_add() {
 	mkdir -p "$dev" || fail "lio: mkdir $dev"
 	if [ "$type" = rd ]; then
 		echo "rd_pages=$((mb * 256))" >"$dev/control"
+	elif [ "$type" = iblock ]; then
+		echo "udev_path=$mb" >"$dev/control"
 	else
 		mkdir -p "$LIO_FILES"
 		file=$LIO_FILES/${plugin}_${i}_kiscsi_lun$lun.img
