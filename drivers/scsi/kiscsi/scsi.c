@@ -428,6 +428,9 @@ static int kiscsi_tmf(struct kiscsi_conn *conn, u8 function, u64 lun,
 
 	set_bit(KISCSI_CONN_TMF, &conn->flags);
 	kiscsi_conn_queue_io(conn);
+	/* Failed before the request was pending: its err_work missed it. */
+	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
+		kiscsi_tmf_conn_failed(conn);
 	wait_for_completion_timeout(&sess->tmf.done, secs * HZ);
 
 	spin_lock_bh(&sess->lock);
