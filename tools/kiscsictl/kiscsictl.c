@@ -46,6 +46,7 @@ static const struct subcmd *const cmds[] = {
 	&logout_cmd,
 	&conn_cmd,
 	&list_cmd,
+	&monitor_cmd,
 	&version_cmd,
 	&help_cmd,
 };

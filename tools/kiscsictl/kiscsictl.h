@@ -61,5 +61,6 @@ extern const struct subcmd login_cmd;
 extern const struct subcmd logout_cmd;
 extern const struct subcmd conn_cmd;
 extern const struct subcmd list_cmd;
+extern const struct subcmd monitor_cmd;
 
 #endif

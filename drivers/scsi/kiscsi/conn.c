@@ -233,6 +233,7 @@ void kiscsi_conn_failure(struct kiscsi_conn *conn, const char *why)
 			    conn->cid, why);
 	WRITE_ONCE(conn->state, KISCSI_CONN_STATE_FAILED);
 	queue_work(kiscsi_wq, &conn->err_work);
+	kiscsi_session_changed(conn->sess);
 }
 
 /**

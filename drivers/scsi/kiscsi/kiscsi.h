@@ -351,6 +351,9 @@ struct kiscsi_conn {
  * @recovery_backoff: seconds between recovery attempts
  * @recoveries: session recoveries so far
  * @blocked: the SCSI host's requests are blocked for recovery
+ * @event_work: sends the session's description to the netlink events
+ *	group; queued on every change (changes close together may be sent
+ *	as one)
  * @tmf: the one task management request in flight (the SCSI error handler
  *	is single-threaded per host; @tmf.mutex serializes the admin's too)
  * @tmf.mutex: held from building the request to reading its answer
@@ -395,6 +398,7 @@ struct kiscsi_session {
 	unsigned int recovery_backoff;
 	atomic_t recoveries;
 	bool blocked;
+	struct work_struct event_work;
 
 	struct {
 		struct mutex mutex;	/* one request at a time */
@@ -420,6 +424,8 @@ extern struct workqueue_struct *kiscsi_wq;
 /* netlink.c */
 int kiscsi_nl_init(void);
 void kiscsi_nl_exit(void);
+void kiscsi_nl_events_stop(void);
+void kiscsi_nl_session_event(struct kiscsi_session *sess, bool gone);
 
 /* pdu.c */
 u32 kiscsi_digest(const void *buf, size_t len);
@@ -531,6 +537,7 @@ int kiscsi_session_conn_add(u32 sid, const struct kiscsi_addr *portal,
 int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg);
 int kiscsi_session_logout(u32 sid);
 void kiscsi_session_conn_failed(struct kiscsi_conn *conn);
+void kiscsi_session_changed(struct kiscsi_session *sess);
 int kiscsi_session_reset(struct kiscsi_session *sess);
 void kiscsi_sessions_destroy_all(void);
 struct kiscsi_session *kiscsi_session_get(u32 sid);

@@ -40,6 +40,9 @@ err_wq:
 
 static void __exit kiscsi_exit(void)
 {
+	/* Events stop first: sending one needs the family registered. */
+	kiscsi_nl_events_stop();
+	flush_workqueue(kiscsi_wq);
 	/* No new session can start once the family is gone. */
 	kiscsi_nl_exit();
 	kiscsi_sessions_destroy_all();

@@ -14,6 +14,7 @@
 #include <linux/in.h>
 #include <linux/inet.h>
 #include <linux/random.h>
+#include <linux/sched/mm.h>
 #include <linux/in6.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
@@ -31,6 +32,9 @@
 static const struct genl_multicast_group kiscsi_mcgrps[] = {
 	[KISCSI_NLGRP_EVENTS] = { .name = KISCSI_MCGRP_EVENTS, },
 };
+
+/* The family is registered: events may be sent. */
+static bool kiscsi_nl_events_on;
 
 static struct genl_family kiscsi_nl_family __ro_after_init = {
 	.name		= KISCSI_FAMILY_NAME,
@@ -395,6 +399,50 @@ int kiscsi_nl_logout_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /**
+ * kiscsi_nl_session_event() - tell the events group about a session
+ * @sess: the session
+ * @gone: it is logged out: send only its sid and the state "logout"
+ *
+ * Sent when anyone listens. The allocation may not recurse into I/O: the
+ * event can come from the recovery of the disk that holds the swap or the
+ * root file system. An event that cannot be allocated is dropped (a
+ * listener reads the session again with session-get).
+ *
+ * Context: process context; takes sess->mutex unless @gone.
+ */
+void kiscsi_nl_session_event(struct kiscsi_session *sess, bool gone)
+{
+	unsigned int noio;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!READ_ONCE(kiscsi_nl_events_on) ||
+	    !genl_has_listeners(&kiscsi_nl_family, &init_net, KISCSI_NLGRP_EVENTS))
+		return;
+	noio = memalloc_noio_save();
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto out;
+	hdr = genlmsg_put(msg, 0, 0, &kiscsi_nl_family, 0, KISCSI_CMD_SESSION_NTF);
+	if (!hdr)
+		goto free;
+	if (gone) {
+		if (nla_put_u32(msg, KISCSI_A_SESSION_SID, sess->shost->host_no) ||
+		    nla_put_u32(msg, KISCSI_A_SESSION_STATE, KISCSI_SESSION_STATE_LOGOUT))
+			goto free;
+	} else if (kiscsi_session_fill(msg, sess)) {
+		goto free;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&kiscsi_nl_family, msg, 0, KISCSI_NLGRP_EVENTS, GFP_KERNEL);
+	goto out;
+free:
+	nlmsg_free(msg);
+out:
+	memalloc_noio_restore(noio);
+}
+
+/**
  * kiscsi_nl_session_get_doit() - KISCSI_CMD_SESSION_GET for one session
  * @skb: request
  * @info: request attributes
@@ -592,7 +640,22 @@ out:
  */
 int __init kiscsi_nl_init(void)
 {
-	return genl_register_family(&kiscsi_nl_family);
+	int ret = genl_register_family(&kiscsi_nl_family);
+
+	if (!ret)
+		WRITE_ONCE(kiscsi_nl_events_on, true);
+	return ret;
+}
+
+/**
+ * kiscsi_nl_events_stop() - send no more events (module unload)
+ *
+ * An event already being sent finishes; the caller flushes kiscsi_wq
+ * before it unregisters the family.
+ */
+void kiscsi_nl_events_stop(void)
+{
+	WRITE_ONCE(kiscsi_nl_events_on, false);
 }
 
 /**
@@ -600,6 +663,7 @@ int __init kiscsi_nl_init(void)
  */
 void kiscsi_nl_exit(void)
 {
+	kiscsi_nl_events_stop();
 	genl_unregister_family(&kiscsi_nl_family);
 }
 

@@ -39,12 +39,30 @@ static void session_recovery_work(struct work_struct *work);
 static LIST_HEAD(kiscsi_sessions);
 static DEFINE_MUTEX(kiscsi_sessions_mutex);	/* the list above */
 
+/**
+ * kiscsi_session_changed() - a session or one of its connections changed
+ * @sess: the session
+ *
+ * Context: any; the event is built and sent from a work item.
+ */
+void kiscsi_session_changed(struct kiscsi_session *sess)
+{
+	queue_work(kiscsi_wq, &sess->event_work);
+}
+
+static void session_event_work(struct work_struct *work)
+{
+	kiscsi_nl_session_event(container_of(work, struct kiscsi_session, event_work),
+				false);
+}
+
 static void session_set_state(struct kiscsi_session *sess,
 			      enum kiscsi_session_state state)
 {
 	spin_lock_bh(&sess->lock);
 	sess->state = state;
 	spin_unlock_bh(&sess->lock);
+	kiscsi_session_changed(sess);
 }
 
 /* Connect and log in, following redirects; returns the logged-in socket. */
@@ -218,6 +236,7 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 		pr_info("session %u conn %u: reconnected to %pISpc\n",
 			sess->shost->host_no, conn->cid, &conn->remote.ss);
 		session_set_io_cpus(sess);
+		kiscsi_session_changed(sess);
 	}
 out:
 	mutex_unlock(&sess->mutex);
@@ -274,6 +293,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	sess->timeout = req->timeout;
 	sess->replacement_timeout = req->replacement_timeout;
 	INIT_DELAYED_WORK(&sess->recovery_work, session_recovery_work);
+	INIT_WORK(&sess->event_work, session_event_work);
 	kiscsi_session_tmf_init(sess);
 	sess->proposal = *req->proposal;
 	sess->proposal.session_type = KISCSI_SESSION_NORMAL;
@@ -368,6 +388,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	pr_info("session %u: logged in to %s at %pISpc, %u connection%s\n",
 		shost->host_no, target, &sess->portal.ss, nslots, nslots > 1 ? "s" : "");
 	*sid = shost->host_no;
+	kiscsi_session_changed(sess);	/* with its LUNs now */
 	kfree(l);
 	return 0;
 
@@ -384,6 +405,7 @@ err_conns:
 		kiscsi_conn_free(sess->conns[i]);
 		sess->conns[i] = NULL;
 	}
+	cancel_work_sync(&sess->event_work);
 err_alloc:
 	kfree(l);
 	if (shost)
@@ -402,6 +424,7 @@ static void session_start_recovery(struct kiscsi_session *sess)
 	sess->state = KISCSI_SESSION_STATE_RECOVERY;
 	spin_unlock_bh(&sess->lock);
 	atomic_inc(&sess->recoveries);
+	kiscsi_session_changed(sess);
 	sess->recovery_start = jiffies;
 	sess->recovery_backoff = 1;
 	pr_warn("session %u: no connection left, recovering the session\n",
@@ -637,6 +660,7 @@ int kiscsi_session_conn_add(u32 sid, const struct kiscsi_addr *portal,
 		session_set_io_cpus(sess);
 		pr_info("session %u conn %u: added, to %pISpc\n", sid, conn->cid,
 			&conn->remote.ss);
+		kiscsi_session_changed(sess);
 	}
 out:
 	mutex_unlock(&sess->mutex);
@@ -699,6 +723,7 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 	set_bit(KISCSI_CONN_REMOVED, &conn->flags);
 	clear_bit(KISCSI_CONN_DRAINING, &conn->flags);
 	pr_info("session %u conn %u: removed\n", sid, cid);
+	kiscsi_session_changed(sess);
 out:
 	mutex_unlock(&sess->mutex);
 	kiscsi_session_put(sess);
@@ -746,6 +771,9 @@ static void session_destroy(struct kiscsi_session *sess)
 	}
 	sess->nr_conns = 0;
 	mutex_unlock(&sess->mutex);
+	/* Nothing queues it any more: the connections are gone. */
+	cancel_work_sync(&sess->event_work);
+	kiscsi_nl_session_event(sess, true);
 	pr_info("session %u: logged out\n", shost->host_no);
 	scsi_host_put(shost);
 }

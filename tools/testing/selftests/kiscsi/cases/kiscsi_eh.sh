@@ -15,8 +15,13 @@
 #     returns), then retries them once the delay is gone: the data read
 #     back is the data written, the disk stays online.
 #
+# Meanwhile `kiscsictl -j monitor` records the session's events: the login,
+# the recoveries (state "recovery", then "up" with the count grown) and the
+# logout must all be there.
+#
 # Timings are for the error handler, not for speed; nothing here measures.
 
+# shellcheck disable=SC2016 # $s in the single-quoted filters is jq's
 # shellcheck source=SCRIPTDIR/../kiscsi.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/kiscsi.sh"
 # shellcheck source=SCRIPTDIR/../mcs.sh
@@ -57,6 +62,10 @@ lio_enable "$iqn"
 kiscsi_load
 mark=$(dmesg_mark)
 
+events=$KISCSI_TMP/events.jsonl
+"$ctl" -j monitor -t 600 >"$events" 2>"$KISCSI_TMP/monitor.err" &
+mon=$!
+sleep 1
 sid=$(ks_login -T "$iqn" -p 127.0.0.1)
 ks_wait_up "$sid" 1 30
 dev=$(ks_dev "$sid")
@@ -134,6 +143,22 @@ pattern_check pat "$dev" 0
 fio_verify "$dev" 8M --offset=32M
 
 kctl logout -a
+wait_for 10 grep -q '"state":"logout"' "$events" || true
+kill "$mon" 2>/dev/null || true
+wait "$mon" 2>/dev/null || true
+log "events: $(wc -l <"$events"), states: $(jq -r .state "$events" | uniq | tr '\n' ' ')"
+ev() {
+	jq -e --argjson s "$sid" "$1" "$events" >/dev/null
+}
+jq -e . "$events" >/dev/null || fail "monitor printed something that is not JSON lines: $(head -c 300 "$events")"
+[ -s "$events" ] || fail "monitor saw no event ($(cat "$KISCSI_TMP/monitor.err"))"
+ev 'select(.sid == $s and .state == "up" and (.luns | length) == 1)' ||
+	fail "no event of session $sid up with its LUN"
+ev 'select(.sid == $s and .state == "recovery")' || fail "no recovery event"
+ev 'select(.sid == $s and .state == "up" and .recoveries >= 2)' ||
+	fail "no event of the session back up after the resets"
+[ "$(jq -c 'select(.state == "logout")' "$events" | tail -n 1)" = "{\"sid\":$sid,\"state\":\"logout\"}" ] ||
+	fail "no logout event last"
 eh_cleanup
 dmesg_check "$mark"
 kiscsi_finish
