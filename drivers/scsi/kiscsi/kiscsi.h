@@ -354,6 +354,8 @@ struct kiscsi_conn {
  * @event_work: sends the session's description to the netlink events
  *	group; queued on every change (changes close together may be sent
  *	as one)
+ * @scan_work: scans the target's LUNs again when it reports they changed
+ * @scanned: the scan at login is done (a change reported before is in it)
  * @tmf: the one task management request in flight (the SCSI error handler
  *	is single-threaded per host; @tmf.mutex serializes the admin's too)
  * @tmf.mutex: held from building the request to reading its answer
@@ -399,6 +401,8 @@ struct kiscsi_session {
 	atomic_t recoveries;
 	bool blocked;
 	struct work_struct event_work;
+	struct work_struct scan_work;
+	bool scanned;
 
 	struct {
 		struct mutex mutex;	/* one request at a time */
@@ -538,6 +542,8 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg);
 int kiscsi_session_logout(u32 sid);
 void kiscsi_session_conn_failed(struct kiscsi_conn *conn);
 void kiscsi_session_changed(struct kiscsi_session *sess);
+void kiscsi_session_check_sense(struct kiscsi_session *sess, const u8 *sense,
+				u32 len);
 int kiscsi_session_reset(struct kiscsi_session *sess);
 void kiscsi_sessions_destroy_all(void);
 struct kiscsi_session *kiscsi_session_get(u32 sid);

@@ -213,9 +213,11 @@ static int rx_status(struct kiscsi_conn *conn, struct kiscsi_task *task, u8 flag
 		return 0;
 	if (response == ISCSI_STATUS_CMD_COMPLETED) {
 		scsi_set_resid(sc, resid);
-		if (sense_len)
+		if (sense_len) {
 			memcpy(sc->sense_buffer, sense,
 			       min_t(u32, sense_len, SCSI_SENSE_BUFFERSIZE));
+			kiscsi_session_check_sense(conn->sess, sense, sense_len);
+		}
 	}
 	task->result = result;
 	kiscsi_task_put(task);
@@ -415,10 +417,16 @@ static int rx_async(struct kiscsi_conn *conn)
 
 	if (ret)
 		return ret;
-	/* Session-level handling of each event comes with error recovery. */
 	pr_info_ratelimited("session %u conn %u: async event %u (vcode %u)\n",
 			    conn->sess->shost->host_no, conn->cid, h->async_event,
 			    h->async_vcode);
+	/* 11.9.1: a SCSI event: SenseLength, then the sense data. */
+	if (h->async_event == ISCSI_ASYNC_MSG_SCSI_EVENT && conn->rx.dlen >= 2) {
+		u32 len = get_unaligned_be16(conn->rx.buf);
+
+		if (len <= conn->rx.dlen - 2)
+			kiscsi_session_check_sense(conn->sess, conn->rx.buf + 2, len);
+	}
 	if (h->async_event == ISCSI_ASYNC_MSG_REQUEST_LOGOUT ||
 	    h->async_event == ISCSI_ASYNC_MSG_DROPPING_CONNECTION ||
 	    h->async_event == ISCSI_ASYNC_MSG_DROPPING_ALL_CONNECTIONS)

@@ -25,6 +25,7 @@
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <scsi/scsi_device.h>
+#include <scsi/scsi_eh.h>
 #include <scsi/scsi_host.h>
 
 #include <uapi/linux/kiscsi.h>
@@ -54,6 +55,41 @@ static void session_event_work(struct work_struct *work)
 {
 	kiscsi_nl_session_event(container_of(work, struct kiscsi_session, event_work),
 				false);
+}
+
+static void session_scan_work(struct work_struct *work)
+{
+	struct kiscsi_session *sess = container_of(work, struct kiscsi_session, scan_work);
+
+	if (READ_ONCE(sess->dying) || READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP)
+		return;
+	pr_info("session %u: the target reports its LUNs changed: scanning\n",
+		sess->shost->host_no);
+	scsi_scan_target(&sess->shost->shost_gendev, 0, 0, SCAN_WILD_CARD, SCSI_SCAN_RESCAN);
+	kiscsi_session_changed(sess);
+}
+
+/**
+ * kiscsi_session_check_sense() - act on sense data the target sent
+ * @sess: the session
+ * @sense: sense data (fixed or descriptor format)
+ * @len: its length
+ *
+ * REPORTED LUNS DATA HAS CHANGED (a unit attention with a command's status,
+ * or in an asynchronous SCSI event, RFC 7143 11.9.1) makes new LUNs appear
+ * without anyone asking: the target is scanned again. LUNs that went away
+ * are left to the admin (their I/O fails with the target's sense).
+ *
+ * Context: the receiver; the scan runs from a work item.
+ */
+void kiscsi_session_check_sense(struct kiscsi_session *sess, const u8 *sense, u32 len)
+{
+	struct scsi_sense_hdr sshdr;
+
+	if (READ_ONCE(sess->scanned) &&
+	    scsi_normalize_sense(sense, min_t(u32, len, SCSI_SENSE_BUFFERSIZE), &sshdr) &&
+	    sshdr.sense_key == UNIT_ATTENTION && sshdr.asc == 0x3f && sshdr.ascq == 0x0e)
+		queue_work(kiscsi_wq, &sess->scan_work);
 }
 
 static void session_set_state(struct kiscsi_session *sess,
@@ -294,6 +330,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	sess->replacement_timeout = req->replacement_timeout;
 	INIT_DELAYED_WORK(&sess->recovery_work, session_recovery_work);
 	INIT_WORK(&sess->event_work, session_event_work);
+	INIT_WORK(&sess->scan_work, session_scan_work);
 	kiscsi_session_tmf_init(sess);
 	sess->proposal = *req->proposal;
 	sess->proposal.session_type = KISCSI_SESSION_NORMAL;
@@ -388,6 +425,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	pr_info("session %u: logged in to %s at %pISpc, %u connection%s\n",
 		shost->host_no, target, &sess->portal.ss, nslots, nslots > 1 ? "s" : "");
 	*sid = shost->host_no;
+	WRITE_ONCE(sess->scanned, true);
 	kiscsi_session_changed(sess);	/* with its LUNs now */
 	kfree(l);
 	return 0;
@@ -405,6 +443,7 @@ err_conns:
 		kiscsi_conn_free(sess->conns[i]);
 		sess->conns[i] = NULL;
 	}
+	cancel_work_sync(&sess->scan_work);
 	cancel_work_sync(&sess->event_work);
 err_alloc:
 	kfree(l);
@@ -749,6 +788,10 @@ static void session_destroy(struct kiscsi_session *sess)
 	if (READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP)
 		session_set_state(sess, KISCSI_SESSION_STATE_FAILED);
 	session_unblock(sess);
+	/* A scan finishes: its commands flow, or fail with the session. */
+	mutex_unlock(&sess->mutex);
+	cancel_work_sync(&sess->scan_work);
+	mutex_lock(&sess->mutex);
 	/* Devices go first, while commands still flow (sd syncs its cache). */
 	scsi_remove_host(shost);
 	session_set_state(sess, KISCSI_SESSION_STATE_LOGOUT);

@@ -147,15 +147,19 @@ wait_for 10 grep -q '"state":"logout"' "$events" || true
 kill "$mon" 2>/dev/null || true
 wait "$mon" 2>/dev/null || true
 log "events: $(wc -l <"$events"), states: $(jq -r .state "$events" | uniq | tr '\n' ' ')"
+# ev COND: some event satisfies the jq condition COND ($s: the sid).
 ev() {
-	jq -e --argjson s "$sid" "$1" "$events" >/dev/null
+	jq -s -e --argjson s "$sid" "any(.[]; $1)" "$events" >/dev/null && return 0
+	jq -c '{sid, state, recoveries, luns: (.luns // [] | length),
+		conns: [.connections[]? | .state]}' "$events" >&2
+	return 1
 }
 jq -e . "$events" >/dev/null || fail "monitor printed something that is not JSON lines: $(head -c 300 "$events")"
 [ -s "$events" ] || fail "monitor saw no event ($(cat "$KISCSI_TMP/monitor.err"))"
-ev 'select(.sid == $s and .state == "up" and (.luns | length) == 1)' ||
+ev '.sid == $s and .state == "up" and (.luns | length) == 1' ||
 	fail "no event of session $sid up with its LUN"
-ev 'select(.sid == $s and .state == "recovery")' || fail "no recovery event"
-ev 'select(.sid == $s and .state == "up" and .recoveries >= 2)' ||
+ev '.sid == $s and .state == "recovery"' || fail "no recovery event"
+ev '.sid == $s and .state == "up" and .recoveries >= 2' ||
 	fail "no event of the session back up after the resets"
 [ "$(jq -c 'select(.state == "logout")' "$events" | tail -n 1)" = "{\"sid\":$sid,\"state\":\"logout\"}" ] ||
 	fail "no logout event last"

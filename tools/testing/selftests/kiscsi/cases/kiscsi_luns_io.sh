@@ -9,7 +9,9 @@
 # went over the wire is compared with the fileio backing file on the
 # target side, so symmetric offset errors cannot cancel out. Last, ext4:
 # mkfs, three random files, sha256sum, umount, fsck -f -n, remount, same
-# sums, and the image read through kiscsi equals the target's file.
+# sums, and the image read through kiscsi equals the target's file. Then a
+# sixth LUN is added at the target while logged in: it must appear by
+# itself (the target's unit attention makes kiscsi rescan).
 
 # shellcheck source=SCRIPTDIR/../kiscsi.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/kiscsi.sh"
@@ -148,6 +150,20 @@ kiscsi_jq "$sid" '.connections[0] | "cmds \(.cmds) in \(.bytes_in) out \(.bytes_
 	fail "bytes_out does not count the data written"
 [ "$(kiscsi_jq "$sid" '.connections[0].bytes_in')" -gt $((100 * 1048576)) ] ||
 	fail "bytes_in does not count the data read"
+log "a LUN added at the target appears by itself"
+# LIO reports the change to the session as a unit attention (REPORTED LUNS
+# DATA HAS CHANGED) on its next command; kiscsi scans the target again.
+m=$(dmesg_mark)
+lio_lun_add "$iqn" 5 32 rd
+dd if="${devs[0]}" of=/dev/null bs=4k count=1 iflag=direct status=none ||
+	fail "read after the LUN was added"
+kiscsi_wait_luns "$sid" 6
+dmesg_has "$m" "session $sid: the target reports its LUNs changed: scanning" ||
+	fail "LUN 5 appeared, but not through kiscsi's rescan"
+dev5=$(kiscsi_dev "$sid" 5)
+[ "$(blockdev_size "$dev5")" -eq $((32 * 1048576)) ] || fail "LUN 5 size"
+fio_verify "$dev5" 8M
+
 kctl logout -a
 kiscsi_assert_clean "$iqn"
 kiscsi_unload
