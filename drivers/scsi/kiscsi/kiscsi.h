@@ -326,7 +326,7 @@ struct kiscsi_conn {
  * @mutex: serializes control operations (login, logout, conn add/del,
  *	reconnects) on the session
  * @state: KISCSI_SESSION_STATE_*; written under @lock, read locklessly
- * @lock: protects @state and @dying
+ * @lock: protects @state, @dying and the @tmf fields it names
  * @dying: logout has begun: no reconnect may be scheduled
  * @cmdsn: CmdSN of the next command; taken with a cmpxchg under the chosen
  *	connection's send_lock, so each connection sends in CmdSN order and
@@ -377,7 +377,7 @@ struct kiscsi_session {
 	struct list_head node;
 	struct mutex mutex;		/* control operations */
 
-	spinlock_t lock;		/* state, dying */
+	spinlock_t lock;		/* state, dying, tmf fields */
 	enum kiscsi_session_state state;
 	bool dying;
 	atomic_t cmdsn;
