@@ -52,14 +52,20 @@ bool kiscsi_conn_usable(const struct kiscsi_conn *conn)
 	       !test_bit(KISCSI_CONN_REMOVED, &conn->flags);
 }
 
+/*
+ * Received data is taken on the CPU whose softirq got it (as the network
+ * stack and iscsi_tcp do), not sent over to io_cpu: the bytes are still in
+ * that CPU's cache, and no interrupt has to wake another CPU for each
+ * arriving segment. Sending stays on io_cpu, with the submitting CPUs.
+ */
 static void kiscsi_data_ready(struct sock *sk)
 {
 	struct kiscsi_conn *conn;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	conn = sk->sk_user_data;
-	if (conn)
-		kiscsi_conn_queue_io(conn);
+	if (conn && !test_bit(KISCSI_CONN_DEAD, &conn->flags))
+		queue_work(kiscsi_wq, &conn->io_work);
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
