@@ -235,6 +235,19 @@ prefill() {
 		fail "prefill of $dev failed"
 }
 
+# JQ_MEDIANS: jq definitions shared by the results and the MC/S rows: the
+# median of a list (nulls ignored), and the medians of a run's figures.
+# shellcheck disable=SC2016 # $r and $k are jq's
+JQ_MEDIANS='
+		def median: map(select(. != null)) | sort |
+			if length == 0 then null
+			elif length % 2 == 1 then .[length / 2 | floor]
+			else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+		def medians: . as $r | reduce ("iops", "mbps", "clat_mean_us",
+			"clat_p99_us", "cpu_us_per_io", "cpu_us_per_io_whole_run") as $k
+			({}; .[$k] = ($r | map(.[$k]) | median));
+'
+
 # write_results: bench.json from the runs so far (after every round, so an
 # interrupted bench still leaves what it measured).
 write_results() {
@@ -253,14 +266,8 @@ write_results() {
 		--argjson ncpu "$(nproc)" --argjson hz "$hz" \
 		--argjson nruns "$BENCH_RUNS" --argjson runtime "$BENCH_RUNTIME" \
 		--argjson ramp "$BENCH_RAMP" --argjson lun "$BENCH_LUN_MB" \
-		--argjson mcs "$(if [ "$BENCH_MCS" = 1 ]; then mcs_json; else echo null; fi)" '
-		def median: map(select(. != null)) | sort |
-			if length == 0 then null
-			elif length % 2 == 1 then .[length / 2 | floor]
-			else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-		def medians: . as $r | reduce ("iops", "mbps", "clat_mean_us",
-			"clat_p99_us", "cpu_us_per_io", "cpu_us_per_io_whole_run") as $k
-			({}; .[$k] = ($r | map(.[$k]) | median));
+		--argjson mcs "$(if [ "$BENCH_MCS" = 1 ]; then mcs_json; else echo null; fi)" \
+		"$JQ_MEDIANS"'
 		{
 			kernel: $kernel, kernel_name: $kname, date: $date,
 			cpus: $ncpu, user_hz: $hz,
@@ -340,14 +347,8 @@ mcs_json() {
 	read -r id rw bs qd <<<"$MCS_JOB"
 	jq -c --slurp --arg job "$(mcs_job_id)" --argjson st "$st" \
 		--arg rw "$rw" --arg bs "$bs" --argjson qd "$qd" --argjson nj "$MCS_NJOBS" \
-		--argjson order "$(printf '%s\n' "${MCS_VARIANTS[@]}" | jq -R . | jq -sc .)" '
-		def median: map(select(. != null)) | sort |
-			if length == 0 then null
-			elif length % 2 == 1 then .[length / 2 | floor]
-			else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-		def medians: . as $r | reduce ("iops", "mbps", "clat_mean_us",
-			"clat_p99_us", "cpu_us_per_io", "cpu_us_per_io_whole_run") as $k
-			({}; .[$k] = ($r | map(.[$k]) | median));
+		--argjson order "$(printf '%s\n' "${MCS_VARIANTS[@]}" | jq -R . | jq -sc .)" \
+		"$JQ_MEDIANS"'
 		def ratio($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b end;
 		. as $all |
 		($order | map(. as $v | {key: $v, value: {
