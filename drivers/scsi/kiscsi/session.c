@@ -794,7 +794,10 @@ static void session_destroy(struct kiscsi_session *sess)
 	mutex_lock(&sess->mutex);
 	/* Devices go first, while commands still flow (sd syncs its cache). */
 	scsi_remove_host(shost);
-	session_set_state(sess, KISCSI_SESSION_STATE_LOGOUT);
+	/* No event for this one: the logout event is sent once it is done. */
+	spin_lock_bh(&sess->lock);
+	sess->state = KISCSI_SESSION_STATE_LOGOUT;
+	spin_unlock_bh(&sess->lock);
 	/* 11.14.1: logging out one connection with "close the session"
 	 * closes them all.
 	 */
