@@ -26,14 +26,19 @@
 
 #define IO_WORK_BUDGET	msecs_to_jiffies(1)
 
+static void conn_queue_io_on(struct kiscsi_conn *conn, int cpu)
+{
+	if (!test_bit(KISCSI_CONN_DEAD, &conn->flags))
+		queue_work_on(cpu, kiscsi_wq, &conn->io_work);
+}
+
 /**
  * kiscsi_conn_queue_io() - make io_work run soon
  * @conn: connection
  */
 void kiscsi_conn_queue_io(struct kiscsi_conn *conn)
 {
-	if (!test_bit(KISCSI_CONN_DEAD, &conn->flags))
-		queue_work_on(READ_ONCE(conn->io_cpu), kiscsi_wq, &conn->io_work);
+	conn_queue_io_on(conn, READ_ONCE(conn->io_cpu));
 }
 
 /**
@@ -64,8 +69,8 @@ static void kiscsi_data_ready(struct sock *sk)
 
 	read_lock_bh(&sk->sk_callback_lock);
 	conn = sk->sk_user_data;
-	if (conn && !test_bit(KISCSI_CONN_DEAD, &conn->flags))
-		queue_work(kiscsi_wq, &conn->io_work);
+	if (conn)
+		conn_queue_io_on(conn, WORK_CPU_UNBOUND);	/* this CPU */
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
@@ -116,10 +121,7 @@ void kiscsi_send_unlock(struct kiscsi_conn *conn)
 	mutex_unlock(&conn->send_mutex);
 	smp_mb();	/* the unlock before the look; pairs with list_add */
 	if (!list_empty_careful(&conn->send_list) ||
-	    test_bit(KISCSI_CONN_PING, &conn->flags) ||
-	    test_bit(KISCSI_CONN_NOP_REPLY, &conn->flags) ||
-	    test_bit(KISCSI_CONN_LOGOUT, &conn->flags) ||
-	    test_bit(KISCSI_CONN_TMF, &conn->flags))
+	    (READ_ONCE(conn->flags) & KISCSI_CONN_CTL_PDUS))
 		kiscsi_conn_queue_io(conn);
 }
 

@@ -202,6 +202,10 @@ enum {
 	KISCSI_CONN_REMOVED,	/* slot unused (never started, or deleted) */
 };
 
+/* The flags that ask the sender for one of the connection's own PDUs. */
+#define KISCSI_CONN_CTL_PDUS	(BIT(KISCSI_CONN_PING) | BIT(KISCSI_CONN_NOP_REPLY) | \
+				 BIT(KISCSI_CONN_LOGOUT) | BIT(KISCSI_CONN_TMF))
+
 /**
  * struct kiscsi_conn - one TCP connection of a session
  * @sess: the session
@@ -363,8 +367,7 @@ struct kiscsi_conn {
  *	@lock while @tmf.pending, and read by that connection's sender and
  *	receiver
  * @tmf.pending: a request is out and its response not yet taken
- * @tmf.itt: its ITT (KISCSI_ITT_TMF | sequence)
- * @tmf.seq: sequence of the last request
+ * @tmf.itt: its ITT (KISCSI_ITT_TMF | sequence, the next request's is + 1)
  * @tmf.function: ISCSI_TM_FUNC_*
  * @tmf.lun: the LUN it is for
  * @tmf.rtt: Referenced Task Tag (ABORT TASK), else ISCSI_RESERVED_TAG
@@ -409,7 +412,6 @@ struct kiscsi_session {
 		struct kiscsi_conn *conn;
 		bool pending;
 		u32 itt;
-		u32 seq;
 		u8 function;
 		u64 lun;
 		u32 rtt;

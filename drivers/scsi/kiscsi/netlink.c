@@ -416,6 +416,7 @@ void kiscsi_nl_session_event(struct kiscsi_session *sess, bool gone)
 	struct sk_buff *msg;
 	void *hdr;
 
+	might_sleep();	/* sess->mutex, in kiscsi_session_fill() */
 	if (!READ_ONCE(kiscsi_nl_events_on) ||
 	    !genl_has_listeners(&kiscsi_nl_family, &init_net, KISCSI_NLGRP_EVENTS))
 		return;

@@ -417,8 +417,7 @@ static int kiscsi_tmf(struct kiscsi_conn *conn, u8 function, u64 lun,
 	spin_lock_bh(&sess->lock);
 	reinit_completion(&sess->tmf.done);
 	sess->tmf.conn = conn;
-	sess->tmf.seq = (sess->tmf.seq + 1) & KISCSI_ITT_TMF_SEQ;
-	sess->tmf.itt = KISCSI_ITT_TMF | sess->tmf.seq;
+	sess->tmf.itt = KISCSI_ITT_TMF | ((sess->tmf.itt + 1) & KISCSI_ITT_TMF_SEQ);
 	sess->tmf.function = function;
 	sess->tmf.lun = lun;
 	sess->tmf.rtt = task ? task->itt : ISCSI_RESERVED_TAG;
@@ -517,13 +516,18 @@ struct reset_ctx {
 	bool detached;
 };
 
+/* A task the reset ended: of the LUN (or any), and ever sent. */
+static bool reset_hit(const struct reset_ctx *ctx, struct scsi_cmnd *sc)
+{
+	return (!ctx->sdev || sc->device == ctx->sdev) &&
+	       READ_ONCE(((struct kiscsi_task *)scsi_cmd_priv(sc))->conn);
+}
+
 static bool reset_cancel_one(struct scsi_cmnd *sc, void *data)
 {
-	struct reset_ctx *ctx = data;
 	struct kiscsi_task *task = scsi_cmd_priv(sc);
 
-	if ((!ctx->sdev || sc->device == ctx->sdev) && READ_ONCE(task->conn) &&
-	    !test_bit(KISCSI_TASK_DONE, &task->flags))
+	if (reset_hit(data, sc) && !test_bit(KISCSI_TASK_DONE, &task->flags))
 		kiscsi_task_cancel(task, DID_RESET << 16);
 	return true;
 }
@@ -531,10 +535,8 @@ static bool reset_cancel_one(struct scsi_cmnd *sc, void *data)
 static bool reset_check_one(struct scsi_cmnd *sc, void *data)
 {
 	struct reset_ctx *ctx = data;
-	struct kiscsi_task *task = scsi_cmd_priv(sc);
 
-	if ((!ctx->sdev || sc->device == ctx->sdev) && READ_ONCE(task->conn) &&
-	    !kiscsi_task_detached(task))
+	if (reset_hit(ctx, sc) && !kiscsi_task_detached(scsi_cmd_priv(sc)))
 		ctx->detached = false;
 	return true;
 }

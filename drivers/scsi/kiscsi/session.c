@@ -92,12 +92,18 @@ void kiscsi_session_check_sense(struct kiscsi_session *sess, const u8 *sense, u3
 		queue_work(kiscsi_wq, &sess->scan_work);
 }
 
-static void session_set_state(struct kiscsi_session *sess,
-			      enum kiscsi_session_state state)
+static void __session_set_state(struct kiscsi_session *sess,
+				enum kiscsi_session_state state)
 {
 	spin_lock_bh(&sess->lock);
 	sess->state = state;
 	spin_unlock_bh(&sess->lock);
+}
+
+static void session_set_state(struct kiscsi_session *sess,
+			      enum kiscsi_session_state state)
+{
+	__session_set_state(sess, state);
 	kiscsi_session_changed(sess);
 }
 
@@ -795,9 +801,7 @@ static void session_destroy(struct kiscsi_session *sess)
 	/* Devices go first, while commands still flow (sd syncs its cache). */
 	scsi_remove_host(shost);
 	/* No event for this one: the logout event is sent once it is done. */
-	spin_lock_bh(&sess->lock);
-	sess->state = KISCSI_SESSION_STATE_LOGOUT;
-	spin_unlock_bh(&sess->lock);
+	__session_set_state(sess, KISCSI_SESSION_STATE_LOGOUT);
 	/* 11.14.1: logging out one connection with "close the session"
 	 * closes them all.
 	 */
