@@ -127,6 +127,15 @@ static int parse_conn(const struct nlattr *nest, struct session *s)
 		case KISCSI_A_CONN_ERRORS:
 			get_u64(a, &c->errors);
 			break;
+		case KISCSI_A_CONN_RECOVERIES:
+			get_u32(a, &c->recoveries);
+			break;
+		case KISCSI_A_CONN_REASSIGNED:
+			get_u64(a, &c->reassigned);
+			break;
+		case KISCSI_A_CONN_RETRIED:
+			get_u64(a, &c->retried);
+			break;
 		}
 	}
 	return 0;

@@ -29,6 +29,9 @@ struct sconn {
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	uint64_t errors;
+	uint32_t recoveries;		/* connection recoveries (ERL 2) */
+	uint64_t reassigned;		/* tasks moved by TASK REASSIGN */
+	uint64_t retried;		/* commands sent again after one */
 };
 
 struct slun {

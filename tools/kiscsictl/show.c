@@ -196,6 +196,9 @@ static void json_conn(struct json *j, const struct sconn *c)
 	json_u64(j, "bytes_in", c->bytes_in);
 	json_u64(j, "bytes_out", c->bytes_out);
 	json_u64(j, "errors", c->errors);
+	json_u64(j, "recoveries", c->recoveries);
+	json_u64(j, "reassigned", c->reassigned);
+	json_u64(j, "retried", c->retried);
 	json_obj_close(j);
 }
 

@@ -118,6 +118,8 @@ enum {
 	KISCSI_TASK_QUEUED,	/* on conn->send_list; holds a reference */
 	KISCSI_TASK_STATUS,	/* answered, or ended by task management */
 	KISCSI_TASK_DONE,	/* handed back to the SCSI midlayer */
+	KISCSI_TASK_REASSIGN,	/* its connection failed at ERL 2: held for
+				 * TASK REASSIGN, nothing is taken for it */
 };
 
 /**
@@ -220,6 +222,9 @@ enum {
  * @nop_work: idle pings
  * @reconnect_work: brings a failed connection back, with backoff
  * @backoff: seconds before the next reconnect attempt
+ * @retain_until: jiffies until which the target keeps the tasks of this
+ *	failed connection for reassignment (ERL 2: DefaultTime2Wait +
+ *	DefaultTime2Retain after the failure)
  * @io_cpu: CPU io_work runs on, one of its hardware queue's CPUs
  * @saved_data_ready: the socket's callbacks before we took it over
  * @saved_write_space: see @saved_data_ready
@@ -259,6 +264,7 @@ struct kiscsi_conn {
 	struct delayed_work nop_work;
 	struct delayed_work reconnect_work;
 	unsigned int backoff;
+	unsigned long retain_until;
 	int io_cpu;
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
@@ -320,6 +326,9 @@ struct kiscsi_conn {
 		atomic64_t bytes_in;
 		atomic64_t bytes_out;
 		atomic64_t errors;
+		atomic_t recoveries;
+		atomic64_t reassigned;
+		atomic64_t retried;
 	} stats;
 };
 
@@ -372,6 +381,8 @@ struct kiscsi_conn {
  * @tmf.lun: the LUN it is for
  * @tmf.rtt: Referenced Task Tag (ABORT TASK), else ISCSI_RESERVED_TAG
  * @tmf.refcmdsn: CmdSN of the referenced task (ABORT TASK)
+ * @tmf.exp_datasn: ExpDataSN (TASK REASSIGN: where the data resumes)
+ * @tmf.task: the referenced task, or NULL
  * @tmf.response: ISCSI_TMF_RSP_*, or KISCSI_TMF_CONN_LOST
  * @tmf.done: completed by the response or by the connection's failure
  */
@@ -416,6 +427,8 @@ struct kiscsi_session {
 		u64 lun;
 		u32 rtt;
 		u32 refcmdsn;
+		u32 exp_datasn;
+		struct kiscsi_task *task;
 		u8 response;
 		struct completion done;
 	} tmf;
@@ -505,8 +518,9 @@ struct page *kiscsi_sg_page(struct kiscsi_task *task, struct scatterlist **sgp,
 extern struct scsi_host_template kiscsi_sht;
 struct kiscsi_task *kiscsi_task_lookup(struct kiscsi_conn *conn, u32 itt);
 void kiscsi_task_put(struct kiscsi_task *task);
-void kiscsi_task_queue_send(struct kiscsi_task *task);
 void kiscsi_conn_fail_tasks(struct kiscsi_conn *conn, int result);
+unsigned int kiscsi_conn_hold_tasks(struct kiscsi_conn *conn);
+int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn);
 bool kiscsi_conn_busy(struct kiscsi_conn *conn);
 bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response);
 void kiscsi_tmf_conn_failed(struct kiscsi_conn *conn);

@@ -171,7 +171,7 @@ static int parse_proposal(struct genl_info *info, struct kiscsi_params *p,
 	int rem, ret;
 
 	kiscsi_params_init_proposal(p);
-	p->error_recovery_level = 0;	/* until recovery exists, see below */
+	p->error_recovery_level = 0;	/* see below */
 	p->session_type = discovery ? KISCSI_SESSION_DISCOVERY : KISCSI_SESSION_NORMAL;
 	if (discovery) {
 		/* Discovery answers are plain text: digests only if asked. */
@@ -212,11 +212,13 @@ static int parse_proposal(struct genl_info *info, struct kiscsi_params *p,
 		}
 	}
 	/*
-	 * No recovery is implemented yet: offering level 1 or 2 would let the
-	 * target count on SNACK and DataACK handling that does not exist.
+	 * Level 0 unless the admin asks: most targets run at 0, and the
+	 * result is the lower of both offers. Level 2 (connection recovery
+	 * with task reassignment) is implemented; level 1 needs the Data and
+	 * R2T SNACKs of digest failure recovery, which are not yet.
 	 */
-	if (p->error_recovery_level > 0) {
-		set_err(info, "ErrorRecoveryLevel above 0 is not implemented yet");
+	if (p->error_recovery_level == 1) {
+		set_err(info, "ErrorRecoveryLevel 1 is not implemented yet (0 and 2 are)");
 		return -EOPNOTSUPP;
 	}
 	ret = kiscsi_params_validate(p, &err);

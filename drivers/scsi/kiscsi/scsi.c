@@ -86,7 +86,8 @@ void kiscsi_task_put(struct kiscsi_task *task)
  * @itt: the ITT, host order
  *
  * The ITT is checked entirely: hardware queue and tag in range, the request
- * live with the same generation, allegiant to @conn, not finished.
+ * live with the same generation, allegiant to @conn, not finished, not
+ * waiting to be reassigned.
  *
  * Return: the task, or NULL.
  */
@@ -104,7 +105,8 @@ struct kiscsi_task *kiscsi_task_lookup(struct kiscsi_conn *conn, u32 itt)
 		return NULL;
 	task = scsi_cmd_priv(sc);
 	if (READ_ONCE(task->itt) != itt || READ_ONCE(task->conn) != conn ||
-	    test_bit(KISCSI_TASK_DONE, &task->flags))
+	    test_bit(KISCSI_TASK_DONE, &task->flags) ||
+	    test_bit(KISCSI_TASK_REASSIGN, &task->flags))
 		return NULL;
 	return task;
 }
@@ -293,6 +295,184 @@ void kiscsi_conn_fail_tasks(struct kiscsi_conn *conn, int result)
 	scsi_host_busy_iter(conn->sess->shost, fail_one, &ctx);
 }
 
+static bool hold_one(struct scsi_cmnd *sc, void *data)
+{
+	struct fail_ctx *ctx = data;
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
+
+	if (READ_ONCE(task->conn) != ctx->conn ||
+	    test_bit(KISCSI_TASK_DONE, &task->flags) ||
+	    test_bit(KISCSI_TASK_STATUS, &task->flags))
+		return true;
+	/*
+	 * What was being sent dies with the connection; where the data stands
+	 * (DataSN and offset received, R2TSN expected) is what TASK REASSIGN
+	 * resumes from.
+	 */
+	task->tx_phase = KISCSI_TX_IDLE;
+	task->r2t_head = 0;
+	task->r2t_count = 0;
+	set_bit(KISCSI_TASK_REASSIGN, &task->flags);
+	ctx->result++;
+	return true;
+}
+
+/**
+ * kiscsi_conn_hold_tasks() - keep a failed connection's tasks for reassignment
+ * @conn: connection whose io_work and sender have stopped
+ *
+ * ErrorRecoveryLevel 2 (RFC 7143 7.1.4.3): the target keeps the tasks of a
+ * failed connection for DefaultTime2Retain. They stay outstanding here,
+ * marked REASSIGN (nothing received is taken for them), off the send list,
+ * until kiscsi_conn_reassign_tasks() moves them to the reinstated
+ * connection or session recovery requeues them.
+ *
+ * Context: the connection's err_work.
+ * Return: how many tasks wait for reassignment.
+ */
+unsigned int kiscsi_conn_hold_tasks(struct kiscsi_conn *conn)
+{
+	struct fail_ctx ctx = { .conn = conn, .result = 0 };
+	struct kiscsi_task *task, *tmp;
+	LIST_HEAD(unqueued);
+
+	spin_lock_bh(&conn->send_lock);
+	list_splice_init(&conn->send_list, &unqueued);
+	spin_unlock_bh(&conn->send_lock);
+	scsi_host_busy_iter(conn->sess->shost, hold_one, &ctx);
+	list_for_each_entry_safe(task, tmp, &unqueued, send_entry) {
+		list_del_init(&task->send_entry);
+		clear_bit(KISCSI_TASK_QUEUED, &task->flags);
+		kiscsi_task_put(task);
+	}
+	return ctx.result;
+}
+
+/* The reassigned task resumes where ExpDataSN said: see kiscsi_tmf_response(). */
+static void task_reassigned(struct kiscsi_task *task)
+{
+	smp_mb__before_atomic();
+	clear_bit(KISCSI_TASK_REASSIGN, &task->flags);
+}
+
+/*
+ * Send a held task's command again: same ITT, CmdSN and attributes, as a
+ * retry (6.2.1), from the beginning. Return: false if @conn died meanwhile.
+ */
+static bool task_retry(struct kiscsi_conn *conn, struct kiscsi_task *task)
+{
+	task->tx_phase = KISCSI_TX_CMD;
+	task->r2t_head = 0;
+	task->r2t_count = 0;
+	task->exp_r2tsn = 0;
+	task->exp_datasn = 0;
+	task->rx_off = 0;
+	task->rx_bytes = 0;
+	task->rx_sg = NULL;
+	task->tx_sg = NULL;
+	spin_lock_bh(&conn->send_lock);
+	if (!kiscsi_conn_usable(conn)) {
+		spin_unlock_bh(&conn->send_lock);
+		return false;
+	}
+	refcount_inc(&task->ref);
+	set_bit(KISCSI_TASK_QUEUED, &task->flags);
+	list_add_tail(&task->send_entry, &conn->send_list);
+	task_reassigned(task);
+	spin_unlock_bh(&conn->send_lock);
+	kiscsi_conn_queue_io(conn);
+	return true;
+}
+
+struct held_ctx {
+	struct kiscsi_conn *conn;
+	struct kiscsi_task *task;
+};
+
+static bool find_held(struct scsi_cmnd *sc, void *data)
+{
+	struct held_ctx *ctx = data;
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
+
+	if (READ_ONCE(task->conn) == ctx->conn &&
+	    test_bit(KISCSI_TASK_REASSIGN, &task->flags) &&
+	    !test_bit(KISCSI_TASK_DONE, &task->flags)) {
+		ctx->task = task;
+		return false;
+	}
+	return true;
+}
+
+static int kiscsi_tmf(struct kiscsi_conn *conn, u8 function, u64 lun,
+		      struct kiscsi_task *task, unsigned int secs);
+
+/**
+ * kiscsi_conn_reassign_tasks() - move the held tasks to the reinstated conn
+ * @conn: the connection, logged in again with its CID (which logged the
+ *	failed one out implicitly, 7.14.3) and started
+ *
+ * Each task held by kiscsi_conn_hold_tasks() is reassigned with TASK
+ * REASSIGN (7.2.2, 11.5.1). Its ExpDataSN tells the target where the task
+ * stands: for a read the next DataSN wanted (the target sends the Data-In
+ * from there, then the status), for a write the next R2TSN (the target asks
+ * with new R2Ts for whatever it lacks), for a command that moved no data
+ * the target just sends the status. A task the target does not know never
+ * reached it (the command was lost with the connection): it is sent again
+ * as a retry, same ITT and CmdSN, which 6.2.1 allows once the original
+ * connection is logged out.
+ *
+ * Context: process context, sess->mutex held (the connection's reconnect).
+ * Return: 0; -ENOTCONN if the connection failed again (its err_work holds
+ * the tasks again); -EIO if the target refused a reassignment, which leaves
+ * session recovery as the way out.
+ */
+int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn)
+{
+	struct kiscsi_session *sess = conn->sess;
+	unsigned int moved = 0, retried = 0, busy = 0;
+	int ret = 0;
+
+	lockdep_assert_held(&sess->mutex);
+	/* The error handler's requests wait: it may not end a held task. */
+	mutex_lock(&sess->tmf.mutex);
+	for (;;) {
+		struct held_ctx ctx = { .conn = conn };
+		struct kiscsi_task *task;
+		int rsp;
+
+		scsi_host_busy_iter(sess->shost, find_held, &ctx);
+		task = ctx.task;
+		if (!task)
+			break;
+		rsp = kiscsi_tmf(conn, ISCSI_TM_FUNC_TASK_REASSIGN, task->sc->device->lun,
+				 task, KISCSI_ABORT_TIMEOUT);
+		if (rsp == ISCSI_TMF_RSP_COMPLETE &&
+		    !test_bit(KISCSI_TASK_REASSIGN, &task->flags)) {
+			moved++;
+		} else if (rsp == ISCSI_TMF_RSP_NO_TASK) {
+			if (!task_retry(conn, task)) {
+				ret = -ENOTCONN;
+				break;
+			}
+			retried++;
+		} else if (rsp == ISCSI_TMF_RSP_TASK_ALLEGIANT && ++busy < 50) {
+			/* The target is still closing the old connection. */
+			msleep(100);
+		} else {
+			ret = rsp == KISCSI_TMF_CONN_LOST ? -ENOTCONN : -EIO;
+			break;
+		}
+	}
+	mutex_unlock(&sess->tmf.mutex);
+	atomic64_add(moved, &conn->stats.reassigned);
+	atomic64_add(retried, &conn->stats.retried);
+	pr_info("session %u conn %u: connection recovery: %u task(s) reassigned, %u retried%s\n",
+		sess->shost->host_no, conn->cid, moved, retried,
+		ret == -EIO ? ", the target refused one" :
+		ret ? ", the connection failed again" : "");
+	return ret;
+}
+
 /*
  * Task management (RFC 7143 11.5, 11.6).
  *
@@ -336,6 +516,14 @@ bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response)
 	if (ours) {
 		sess->tmf.pending = false;
 		sess->tmf.response = response;
+		/*
+		 * Here, before anything else this connection receives: the
+		 * target sends the reassigned task's Data-In or R2Ts right
+		 * after this response.
+		 */
+		if (response == ISCSI_TMF_RSP_COMPLETE &&
+		    sess->tmf.function == ISCSI_TM_FUNC_TASK_REASSIGN)
+			task_reassigned(sess->tmf.task);
 		complete(&sess->tmf.done);
 	}
 	spin_unlock_bh(&sess->lock);
@@ -374,6 +562,8 @@ static const char *tmf_name(u8 function)
 		return "TARGET WARM RESET";
 	case ISCSI_TM_FUNC_TARGET_COLD_RESET:
 		return "TARGET COLD RESET";
+	case ISCSI_TM_FUNC_TASK_REASSIGN:
+		return "TASK REASSIGN";
 	default:
 		return "task management";
 	}
@@ -388,6 +578,8 @@ static const char *tmf_outcome(int ret)
 		return "task does not exist";
 	case ISCSI_TMF_RSP_NO_LUN:
 		return "LUN does not exist";
+	case ISCSI_TMF_RSP_TASK_ALLEGIANT:
+		return "task still allegiant to its old connection";
 	case ISCSI_TMF_RSP_NOT_SUPPORTED:
 		return "not supported by the target";
 	case ISCSI_TMF_RSP_AUTH_FAILED:
@@ -422,6 +614,13 @@ static int kiscsi_tmf(struct kiscsi_conn *conn, u8 function, u64 lun,
 	sess->tmf.lun = lun;
 	sess->tmf.rtt = task ? task->itt : ISCSI_RESERVED_TAG;
 	sess->tmf.refcmdsn = task ? task->cmdsn : 0;
+	sess->tmf.task = task;
+	/* 11.5.5: TASK REASSIGN says where the data resumes; 0 otherwise. */
+	sess->tmf.exp_datasn = 0;
+	if (function == ISCSI_TM_FUNC_TASK_REASSIGN)
+		sess->tmf.exp_datasn =
+			task->sc->sc_data_direction == DMA_FROM_DEVICE ? task->exp_datasn :
+			task->sc->sc_data_direction == DMA_TO_DEVICE ? task->exp_r2tsn : 0;
 	sess->tmf.pending = true;
 	spin_unlock_bh(&sess->lock);
 

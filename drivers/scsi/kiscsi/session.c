@@ -175,6 +175,12 @@ static int conn_login(struct kiscsi_session *sess, struct kiscsi_conn *conn,
 	l->tsih = sess->tsih;
 	l->cid = conn->cid;
 	l->cmdsn = atomic_read(&sess->cmdsn);
+	/*
+	 * Reinstating a failed connection (same CID), this acknowledges the
+	 * statuses it got: the target drops those tasks, keeps the others
+	 * for reassignment (7.2.2; 0 for a connection never started).
+	 */
+	l->exp_statsn = conn->exp_statsn;
 	ret = kiscsi_sock_connect(&conn->remote, sess->timeout, &l->sock);
 	if (ret) {
 		*errmsg = ret == -ETIMEDOUT ? "connection to the portal timed out" :
@@ -227,6 +233,36 @@ static void session_set_io_cpus(struct kiscsi_session *sess)
 	}
 }
 
+/* Block the host and start logging the whole session back in (7.1.5). */
+static void session_start_recovery(struct kiscsi_session *sess)
+{
+	spin_lock_bh(&sess->lock);
+	if (sess->dying || sess->state != KISCSI_SESSION_STATE_UP) {
+		spin_unlock_bh(&sess->lock);
+		return;
+	}
+	sess->state = KISCSI_SESSION_STATE_RECOVERY;
+	spin_unlock_bh(&sess->lock);
+	atomic_inc(&sess->recoveries);
+	kiscsi_session_changed(sess);
+	sess->recovery_start = jiffies;
+	sess->recovery_backoff = 1;
+	pr_warn("session %u: recovering the session\n", sess->shost->host_no);
+	/* DefaultTime2Wait before the implicit logout of reinstatement (13.15). */
+	queue_delayed_work(kiscsi_wq, &sess->recovery_work,
+			   sess->params.default_time2wait * HZ);
+}
+
+/* Drop every connection still up: session recovery logs them all back in. */
+static void session_fail_conns(struct kiscsi_session *sess, const char *why)
+{
+	unsigned int i;
+
+	for (i = 0; i < READ_ONCE(sess->nr_conns); i++)
+		if (sess->conns[i] && kiscsi_conn_usable(sess->conns[i]))
+			kiscsi_conn_failure(sess->conns[i], why);
+}
+
 static void schedule_reconnect(struct kiscsi_conn *conn, unsigned int secs)
 {
 	queue_delayed_work(kiscsi_wq, &conn->reconnect_work, secs * HZ);
@@ -253,33 +289,47 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 	    test_bit(KISCSI_CONN_DRAINING, &conn->flags) ||
 	    READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
 		goto out;
+	if (sess->params.error_recovery_level >= 2 && kiscsi_conn_busy(conn) &&
+	    time_after(jiffies, conn->retain_until)) {
+		/* 7.1.4.3: past DefaultTime2Retain the target has let them go. */
+		pr_warn("session %u conn %u: not reinstated within DefaultTime2Retain\n",
+			sess->shost->host_no, conn->cid);
+		goto recover_session;
+	}
 	ret = conn_login(sess, conn, &err);
 	if (ret == -ESRCH) {
-		unsigned int i;
-
 		/*
 		 * The target ended the session (LIO does at ErrorRecoveryLevel
 		 * 0 and 1 once any connection fails): recover the session.
 		 */
 		pr_info("session %u conn %u: the target ended the session\n",
 			sess->shost->host_no, conn->cid);
-		for (i = 0; i < sess->nr_conns; i++)
-			if (kiscsi_conn_usable(sess->conns[i]))
-				kiscsi_conn_failure(sess->conns[i], "session ended by the target");
-		goto out;
+		goto recover_session;
 	}
 	if (ret) {
-		conn->backoff = min(conn->backoff * 2, 30U);
+		conn->backoff = clamp(conn->backoff * 2, 1U, 30U);
 		pr_info_ratelimited("session %u conn %u: reconnect to %pISpc failed: %s; next try in %u s\n",
 				    sess->shost->host_no, conn->cid, &conn->remote.ss,
 				    err, conn->backoff);
 		schedule_reconnect(conn, conn->backoff);
-	} else {
-		pr_info("session %u conn %u: reconnected to %pISpc\n",
-			sess->shost->host_no, conn->cid, &conn->remote.ss);
-		session_set_io_cpus(sess);
+		goto out;
+	}
+	pr_info("session %u conn %u: reconnected to %pISpc\n",
+		sess->shost->host_no, conn->cid, &conn->remote.ss);
+	session_set_io_cpus(sess);
+	kiscsi_session_changed(sess);
+	if (sess->params.error_recovery_level >= 2) {
+		atomic_inc(&conn->stats.recoveries);
+		if (kiscsi_conn_reassign_tasks(conn) == -EIO)
+			goto recover_session;
 		kiscsi_session_changed(sess);
 	}
+	goto out;
+
+recover_session:
+	/* Its held tasks are requeued by the session recovery. */
+	session_start_recovery(sess);
+	session_fail_conns(sess, "the session is recovered");
 out:
 	mutex_unlock(&sess->mutex);
 }
@@ -458,37 +508,24 @@ err_alloc:
 	return ret;
 }
 
-/* Block the host and start logging the whole session back in (7.1.5). */
-static void session_start_recovery(struct kiscsi_session *sess)
-{
-	spin_lock_bh(&sess->lock);
-	if (sess->dying || sess->state != KISCSI_SESSION_STATE_UP) {
-		spin_unlock_bh(&sess->lock);
-		return;
-	}
-	sess->state = KISCSI_SESSION_STATE_RECOVERY;
-	spin_unlock_bh(&sess->lock);
-	atomic_inc(&sess->recoveries);
-	kiscsi_session_changed(sess);
-	sess->recovery_start = jiffies;
-	sess->recovery_backoff = 1;
-	pr_warn("session %u: no connection left, recovering the session\n",
-		sess->shost->host_no);
-	/* DefaultTime2Wait before the implicit logout of reinstatement (13.15). */
-	queue_delayed_work(kiscsi_wq, &sess->recovery_work,
-			   sess->params.default_time2wait * HZ);
-}
-
 /**
  * kiscsi_session_conn_failed() - a connection of the session has failed
  * @conn: the connection, stopped
  *
- * The failed connection's commands go back to the SCSI midlayer to be
- * issued again (DID_REQUEUE counts no retry): on the other connections
- * while some live, the connection itself being brought back in the
- * background; after session recovery when none is left. A target may end
- * the whole session when one connection fails at ErrorRecoveryLevel 0 or 1
- * (LIO does), which then fails the others too and leads to recovery.
+ * At ErrorRecoveryLevel 2 the connection is recovered by itself (RFC 7143
+ * 7.1.4.3): its tasks are held, it logs in again with its CID after
+ * DefaultTime2Wait, and the tasks are reassigned to it while the other
+ * connections carry on.
+ *
+ * Below level 2 the only recovery is the session's (7.1.4.4). A task of the
+ * failed connection cannot move to another one: the target may still run
+ * it, and a write issued again elsewhere could land after a later write to
+ * the same blocks. Session reinstatement ends every old task at the target
+ * first; then the commands go back to the SCSI midlayer (DID_REQUEUE counts
+ * no retry) and are issued again. (LIO ends the whole session at these
+ * levels anyway when one connection fails.)
+ *
+ * A connection being removed hands its commands to the others.
  *
  * Context: the connection's err_work; must not take sess->mutex (control
  * operations hold it while they wait for err_work).
@@ -496,22 +533,32 @@ static void session_start_recovery(struct kiscsi_session *sess)
 void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 {
 	struct kiscsi_session *sess = conn->sess;
-	bool others, reconnect;
+	bool keep, others;
 
 	spin_lock_bh(&sess->lock);
+	keep = !sess->dying && sess->state == KISCSI_SESSION_STATE_UP &&
+	       !test_bit(KISCSI_CONN_DRAINING, &conn->flags) &&
+	       !test_bit(KISCSI_CONN_REMOVED, &conn->flags);
 	others = live_conns(sess, conn) > 0;
-	reconnect = others && !sess->dying && sess->state == KISCSI_SESSION_STATE_UP &&
-		    !test_bit(KISCSI_CONN_DRAINING, &conn->flags) &&
-		    !test_bit(KISCSI_CONN_REMOVED, &conn->flags);
 	spin_unlock_bh(&sess->lock);
 
-	if (!others)
-		session_start_recovery(sess);
-	kiscsi_conn_fail_tasks(conn, DID_REQUEUE << 16);
-	if (reconnect) {
-		conn->backoff = max(sess->params.default_time2wait, 1U);
-		schedule_reconnect(conn, conn->backoff);
+	if (keep && sess->params.error_recovery_level >= 2) {
+		unsigned int t2w = sess->params.default_time2wait;
+		unsigned int held = kiscsi_conn_hold_tasks(conn);
+
+		conn->retain_until = jiffies +
+				     (t2w + sess->params.default_time2retain) * HZ;
+		conn->backoff = t2w;
+		pr_info("session %u conn %u: connection recovery in %u s, %u task(s) to reassign\n",
+			sess->shost->host_no, conn->cid, t2w, held);
+		schedule_reconnect(conn, t2w);
+		return;
 	}
+	if (keep || !others) {
+		session_start_recovery(sess);
+		session_fail_conns(sess, "the session is recovered");
+	}
+	kiscsi_conn_fail_tasks(conn, DID_REQUEUE << 16);
 }
 
 /**
@@ -528,13 +575,10 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 int kiscsi_session_reset(struct kiscsi_session *sess)
 {
 	unsigned long end = jiffies + (sess->replacement_timeout + 60) * HZ;
-	unsigned int i;
 
 	pr_warn("session %u: reset by the SCSI error handler\n", sess->shost->host_no);
 	session_start_recovery(sess);
-	for (i = 0; i < READ_ONCE(sess->nr_conns); i++)
-		if (sess->conns[i] && kiscsi_conn_usable(sess->conns[i]))
-			kiscsi_conn_failure(sess->conns[i], "host reset");
+	session_fail_conns(sess, "host reset");
 	while (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_RECOVERY &&
 	       !READ_ONCE(sess->dying) && time_before(jiffies, end))
 		msleep(100);
@@ -962,7 +1006,13 @@ static int put_conn(struct sk_buff *skb, const struct kiscsi_conn *conn)
 	    nla_put_u64_64bit(skb, KISCSI_A_CONN_BYTES_OUT,
 			      atomic64_read(&conn->stats.bytes_out), KISCSI_A_CONN_PAD) ||
 	    nla_put_u64_64bit(skb, KISCSI_A_CONN_ERRORS,
-			      atomic64_read(&conn->stats.errors), KISCSI_A_CONN_PAD))
+			      atomic64_read(&conn->stats.errors), KISCSI_A_CONN_PAD) ||
+	    nla_put_u32(skb, KISCSI_A_CONN_RECOVERIES,
+			atomic_read(&conn->stats.recoveries)) ||
+	    nla_put_u64_64bit(skb, KISCSI_A_CONN_REASSIGNED,
+			      atomic64_read(&conn->stats.reassigned), KISCSI_A_CONN_PAD) ||
+	    nla_put_u64_64bit(skb, KISCSI_A_CONN_RETRIED,
+			      atomic64_read(&conn->stats.retried), KISCSI_A_CONN_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
