@@ -497,6 +497,34 @@ void kiscsi_session_tmf_init(struct kiscsi_session *sess)
 	init_completion(&sess->tmf.done);
 }
 
+/*
+ * LIO (through 6.12 at least) answers TASK REASSIGN with codes shifted:
+ * iscsit_tmr_task_reassign() returns an iSCSI response code, which
+ * iscsit_build_task_mgt_rsp() then converts as if it were a TCM one
+ * (iscsit_convert_tcm_tmr_rsp(), where TMR_FUNCTION_FAILED is 0 and
+ * TMR_FUNCTION_COMPLETE 1). On the wire, "function complete" arrives as
+ * "rejected", "task does not exist" as "function complete", "task still
+ * allegiant" as "LUN does not exist"; LIO acts on the real result (it
+ * resends the reassigned task's data right after). Its genuine refusals
+ * (different MaxRecvDataSegmentLength or LUN, level below 2) cannot happen
+ * on a connection kiscsi reinstates with the same parameters.
+ */
+static u8 tmf_reassign_response(const struct kiscsi_task *task, u8 response)
+{
+	if (strncmp(task->sc->device->vendor, "LIO-ORG ", 8))
+		return response;
+	switch (response) {
+	case ISCSI_TMF_RSP_REJECTED:
+		return ISCSI_TMF_RSP_COMPLETE;
+	case ISCSI_TMF_RSP_COMPLETE:
+		return ISCSI_TMF_RSP_NO_TASK;
+	case ISCSI_TMF_RSP_NO_LUN:
+		return ISCSI_TMF_RSP_TASK_ALLEGIANT;
+	default:
+		return ISCSI_TMF_RSP_REJECTED;
+	}
+}
+
 /**
  * kiscsi_tmf_response() - the target answered a task management request
  * @conn: connection the response arrived on
@@ -514,6 +542,8 @@ bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response)
 	spin_lock_bh(&sess->lock);
 	ours = sess->tmf.pending && sess->tmf.conn == conn && sess->tmf.itt == itt;
 	if (ours) {
+		if (sess->tmf.function == ISCSI_TM_FUNC_TASK_REASSIGN)
+			response = tmf_reassign_response(sess->tmf.task, response);
 		sess->tmf.pending = false;
 		sess->tmf.response = response;
 		/*
