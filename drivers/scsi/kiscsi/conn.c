@@ -217,12 +217,14 @@ static void kiscsi_conn_stop_io(struct kiscsi_conn *conn)
 static void kiscsi_conn_err_work(struct work_struct *work)
 {
 	struct kiscsi_conn *conn = container_of(work, struct kiscsi_conn, err_work);
+	unsigned int noio = memalloc_noio_save();
 
 	conn->state = KISCSI_CONN_STATE_FAILED;
 	kiscsi_conn_stop_io(conn);
 	complete_all(&conn->logout_done);
 	kiscsi_tmf_conn_failed(conn);
 	kiscsi_session_conn_failed(conn);
+	memalloc_noio_restore(noio);
 }
 
 /**
@@ -300,7 +302,7 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	struct sock *sk = sock->sk;
 
 	/* Our MaxRecvDataSegmentLength is the session's: sized once. */
-	if (!conn->rx.buf)
+	if (!conn->rx.buf && !kiscsi_fail_alloc())
 		conn->rx.buf = kvmalloc(params->max_recv_dlength, GFP_KERNEL);
 	if (!conn->nop_data)
 		conn->nop_data = kmalloc(params->max_recv_dlength, GFP_KERNEL);

@@ -440,6 +440,28 @@ struct kiscsi_session {
 /* main.c */
 extern struct workqueue_struct *kiscsi_wq;
 
+/* fault.c: debugfs fault injection */
+enum kiscsi_fault {
+	KISCSI_FAULT_RX_HDIGEST,
+	KISCSI_FAULT_RX_DDIGEST,
+	KISCSI_FAULT_RX_DROP_DATA_IN,
+	KISCSI_FAULT_TX_DDIGEST,
+	KISCSI_FAULT_TX_DROP_DATA_OUT,
+	KISCSI_FAULT_NR
+};
+
+bool kiscsi_fault(enum kiscsi_fault f, const struct kiscsi_conn *conn);
+void kiscsi_fault_init(void);
+void kiscsi_fault_exit(void);
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+bool kiscsi_fail_alloc(void);
+#else
+static inline bool kiscsi_fail_alloc(void)
+{
+	return false;
+}
+#endif
+
 /* netlink.c */
 int kiscsi_nl_init(void);
 void kiscsi_nl_exit(void);

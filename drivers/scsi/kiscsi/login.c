@@ -324,7 +324,7 @@ int kiscsi_login_run(struct kiscsi_login *l)
 
 	l->errmsg = NULL;
 	kiscsi_params_init_defaults(&l->params);
-	neg = kzalloc(sizeof(*neg), GFP_KERNEL);
+	neg = kiscsi_fail_alloc() ? NULL : kzalloc(sizeof(*neg), GFP_KERNEL);
 	out = kvmalloc(KISCSI_TEXT_MAX, GFP_KERNEL);
 	in = kvmalloc(KISCSI_TEXT_MAX, GFP_KERNEL);
 	ret = -ENOMEM;

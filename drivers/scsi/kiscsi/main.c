@@ -25,6 +25,7 @@ static int __init kiscsi_init(void)
 		ret = -ENOMEM;
 		goto err_wq;
 	}
+	kiscsi_fault_init();
 	ret = kiscsi_nl_init();
 	if (ret)
 		goto err_netlink;
@@ -33,6 +34,7 @@ static int __init kiscsi_init(void)
 	return 0;
 
 err_netlink:
+	kiscsi_fault_exit();
 	destroy_workqueue(kiscsi_wq);
 err_wq:
 	return ret;
@@ -46,6 +48,7 @@ static void __exit kiscsi_exit(void)
 	/* No new session can start once the family is gone. */
 	kiscsi_nl_exit();
 	kiscsi_sessions_destroy_all();
+	kiscsi_fault_exit();
 	destroy_workqueue(kiscsi_wq);
 	pr_info("unloaded\n");
 }

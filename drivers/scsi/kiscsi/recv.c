@@ -458,7 +458,8 @@ static int rx_hdr_done(struct kiscsi_conn *conn)
 		__le32 d;
 
 		memcpy(&d, conn->rx.hdr + ISCSI_HDR_LEN + ahs, sizeof(d));
-		if (le32_to_cpu(d) != kiscsi_digest(conn->rx.hdr, ISCSI_HDR_LEN + ahs)) {
+		if (le32_to_cpu(d) != kiscsi_digest(conn->rx.hdr, ISCSI_HDR_LEN + ahs) ||
+		    kiscsi_fault(KISCSI_FAULT_RX_HDIGEST, conn)) {
 			/* 7.8: the length cannot be trusted: drop the connection. */
 			bad_pdu(conn, hdr_itt(hdr), "header digest error");
 			return -EBADMSG;
@@ -497,6 +498,11 @@ static int rx_pdu_done(struct kiscsi_conn *conn)
 
 	switch (op) {
 	case ISCSI_OP_SCSI_DATA_IN:
+		/* Lost: what follows finds a gap, or the command times out. */
+		if (kiscsi_fault(KISCSI_FAULT_RX_DROP_DATA_IN, conn)) {
+			ret = 0;
+			break;
+		}
 		ret = rx_data_in_done(conn);
 		break;
 	case ISCSI_OP_SCSI_CMD_RSP:
@@ -624,7 +630,8 @@ static int recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			conn->rx.got += n;
 			if (conn->rx.got < ISCSI_DIGEST_SIZE)
 				break;
-			if (get_unaligned_le32(conn->rx.digest) != ~conn->rx.ddgst) {
+			if (get_unaligned_le32(conn->rx.digest) != ~conn->rx.ddgst ||
+			    kiscsi_fault(KISCSI_FAULT_RX_DDIGEST, conn)) {
 				bad_pdu(conn, hdr_itt(rx_hdr(conn)), "data digest error");
 				ret = -EBADMSG;
 				break;

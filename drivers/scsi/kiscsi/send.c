@@ -107,6 +107,8 @@ static int send_pdu(struct kiscsi_conn *conn)
 			__le32 d;
 
 			tx->ddgst = ~crc32c(tx->ddgst, tx->tail, pad);
+			if (tx->task && kiscsi_fault(KISCSI_FAULT_TX_DDIGEST, conn))
+				tx->ddgst ^= 1;
 			d = cpu_to_le32(tx->ddgst);
 			memcpy(tx->tail + pad, &d, sizeof(d));
 			tx->tail_len += ISCSI_DIGEST_SIZE;
@@ -349,6 +351,11 @@ int kiscsi_send(struct kiscsi_conn *conn)
 	while (!test_bit(KISCSI_CONN_DEAD, &conn->flags)) {
 		if (!conn->tx.busy && !tx_next_ctl(conn) && !tx_next_task(conn))
 			return 0;
+		if (conn->tx.hdr[0] == ISCSI_OP_SCSI_DATA_OUT && !conn->tx.hdr_sent &&
+		    kiscsi_fault(KISCSI_FAULT_TX_DROP_DATA_OUT, conn)) {
+			conn->tx.busy = false;
+			continue;
+		}
 		ret = send_pdu(conn);
 		if (ret <= 0)
 			return ret;

@@ -22,6 +22,7 @@
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/random.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <scsi/scsi_device.h>
@@ -155,7 +156,7 @@ static int conn_login(struct kiscsi_session *sess, struct kiscsi_conn *conn,
 	int ret;
 
 	lockdep_assert_held(&sess->mutex);
-	l = kzalloc(sizeof(*l) + sizeof(*prop), GFP_KERNEL);
+	l = kiscsi_fail_alloc() ? NULL : kzalloc(sizeof(*l) + sizeof(*prop), GFP_KERNEL);
 	if (!l) {
 		*errmsg = "out of memory";
 		return -ENOMEM;
@@ -281,8 +282,11 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 						struct kiscsi_conn, reconnect_work);
 	struct kiscsi_session *sess = conn->sess;
 	const char *err = NULL;
+	unsigned int noio;
 	int ret;
 
+	/* The session's own disks may be what reclaim would write to. */
+	noio = memalloc_noio_save();
 	mutex_lock(&sess->mutex);
 	if (READ_ONCE(sess->dying) || READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP ||
 	    test_bit(KISCSI_CONN_REMOVED, &conn->flags) ||
@@ -332,6 +336,7 @@ recover_session:
 	session_fail_conns(sess, "the session is recovered");
 out:
 	mutex_unlock(&sess->mutex);
+	memalloc_noio_restore(noio);
 }
 
 static unsigned int live_conns(struct kiscsi_session *sess, struct kiscsi_conn *except)
@@ -602,7 +607,7 @@ static int session_relogin(struct kiscsi_session *sess, const char **errmsg)
 		*errmsg = "no connection to log in";
 		return -ENOTCONN;
 	}
-	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	l = kiscsi_fail_alloc() ? NULL : kzalloc(sizeof(*l), GFP_KERNEL);
 	if (!l) {
 		*errmsg = "out of memory";
 		return -ENOMEM;
@@ -647,9 +652,10 @@ static void session_recovery_work(struct work_struct *work)
 						   struct kiscsi_session, recovery_work);
 	struct Scsi_Host *shost = sess->shost;
 	const char *err = NULL;
-	unsigned int i;
+	unsigned int i, noio;
 	int ret;
 
+	noio = memalloc_noio_save();
 	mutex_lock(&sess->mutex);
 	if (READ_ONCE(sess->dying))
 		goto out;
@@ -664,6 +670,12 @@ static void session_recovery_work(struct work_struct *work)
 	}
 	ret = session_relogin(sess, &err);
 	if (!ret) {
+		/* I/O resumes on the leading connection; the others follow. */
+		session_set_io_cpus(sess);
+		session_set_state(sess, KISCSI_SESSION_STATE_UP);
+		session_unblock(sess);
+		pr_info("session %u: recovered in %u ms\n", shost->host_no,
+			jiffies_to_msecs(jiffies - sess->recovery_start));
 		for (i = 0; i < sess->nr_conns; i++) {
 			struct kiscsi_conn *conn = sess->conns[i];
 
@@ -671,15 +683,13 @@ static void session_recovery_work(struct work_struct *work)
 			    READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
 				continue;
 			if (conn_login(sess, conn, &err)) {
+				pr_info("session %u conn %u: login to %pISpc failed: %s; retrying\n",
+					shost->host_no, conn->cid, &conn->remote.ss, err);
 				WRITE_ONCE(conn->state, KISCSI_CONN_STATE_FAILED);
 				schedule_reconnect(conn, conn->backoff);
 			}
 		}
 		session_set_io_cpus(sess);
-		session_set_state(sess, KISCSI_SESSION_STATE_UP);
-		session_unblock(sess);
-		pr_info("session %u: recovered in %u ms\n", shost->host_no,
-			jiffies_to_msecs(jiffies - sess->recovery_start));
 		goto out;
 	}
 	if (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_RECOVERY &&
@@ -701,6 +711,7 @@ static void session_recovery_work(struct work_struct *work)
 	queue_delayed_work(kiscsi_wq, &sess->recovery_work, sess->recovery_backoff * HZ);
 out:
 	mutex_unlock(&sess->mutex);
+	memalloc_noio_restore(noio);
 }
 
 /**

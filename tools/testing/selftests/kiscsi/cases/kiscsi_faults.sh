@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fault injection through /sys/kernel/debug/kiscsi under verified I/O, at
+# ErrorRecoveryLevel 0 against LIO, with HeaderDigest and DataDigest
+# CRC32C. Each fault strikes once while fio runs mixed reads and writes
+# (4k-256k, every write read back and checked):
+#
+#   rx_hdigest        a received header fails its digest check: the length
+#                     cannot be trusted, the connection is dropped (7.8)
+#   rx_ddigest        a received data segment fails its digest check
+#   rx_drop_data_in   a Data-In is lost: the next one shows the gap, or
+#                     (the last one, with the status) the command times
+#                     out and the SCSI error handler aborts it
+#   tx_ddigest        a data segment goes out with a wrong digest: LIO
+#                     closes the connection (it cannot recover at ERL 0)
+#   tx_drop_data_out  a Data-Out is never sent: LIO's Data-Out timer
+#                     (3 s) closes the connection
+#
+# At level 0 each is repaired by session recovery: the commands are issued
+# again, fio must see no error and no mismatch, and the session's
+# `recoveries` must count the recovery (or, for a lost last Data-In, the
+# kernel log must show the abort). The disk's command timeout is 8 s here
+# so a lost status is found within the case.
+
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
+# shellcheck source=SCRIPTDIR/../mcs.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/mcs.sh"
+
+iqn=iqn.2003-01.org.kiscsi.test:faults
+knobs=/sys/kernel/debug/kiscsi
+fio_mix=(--bssplit=4k/40:16k/20:64k/20:256k/20 --iodepth=8)
+
+mcs_target "$iqn" 128 127.0.0.1
+kiscsi_load
+[ -d "$knobs" ] || fail "no $knobs"
+sid=$(ks_login -T "$iqn" -p 127.0.0.1 -o HeaderDigest=CRC32C -o DataDigest=CRC32C)
+ks_wait_up "$sid" 1 30
+if [ "$(ks_get "$sid" .params.HeaderDigest)" != CRC32C ] ||
+	[ "$(ks_get "$sid" .params.DataDigest)" != CRC32C ]; then
+	fail "digests not negotiated"
+fi
+dev=$(ks_dev "$sid")
+echo 8 >"/sys/block/${dev#/dev/}/device/timeout"
+
+# recovered_since REC MARK: a session recovery after REC, or an abort
+# logged after dmesg line MARK, and the session up.
+recovered_since() {
+	ks_state_is "$sid" up || return 1
+	[ "$(ks_get "$sid" .recoveries)" -gt "$1" ] ||
+		dmesg | tail -n +"$2" | grep -q 'ABORT TASK'
+}
+
+for f in rx_hdigest rx_ddigest rx_drop_data_in tx_ddigest tx_drop_data_out; do
+	rec=$(ks_get "$sid" .recoveries)
+	mark=$(($(dmesg | wc -l) + 1))
+	fio_timed_args "$dev" 2 32M 12
+	fio_bg "$f" "${VARGS[@]}" "${fio_mix[@]}"
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$dev" || fail "$f: no I/O on $dev"
+	echo 1 >"$knobs/$f"
+	wait_for 20 eval "dmesg | tail -n +$mark | grep -q 'fault injected: $f'" ||
+		fail "$f: the fault never struck ($(cat "$knobs/$f") left)"
+	wait_for 60 recovered_since "$rec" "$mark" || {
+		ks_show "$sid"
+		fail "$f: no recovery after the fault"
+	}
+	fio_wait "$pid" "$f" 120
+	fio_assert_ok "$f"
+	log "$f: recovered (recoveries $rec -> $(ks_get "$sid" .recoveries));" \
+		"fio max latency $(fio_clat_max_ms "$f") ms"
+	dmesg | tail -n +"$mark" | grep -E 'kiscsi: session' | head -8
+done
+[ "$(cat "/sys/block/${dev#/dev/}/device/state")" = running ] || fail "$dev is not running"
+"$ctl" logout -s "$sid" >/dev/null
+kiscsi_unload
