@@ -47,6 +47,7 @@ static const struct subcmd *const cmds[] = {
 	&conn_cmd,
 	&list_cmd,
 	&monitor_cmd,
+	&tmf_cmd,
 	&version_cmd,
 	&help_cmd,
 };

@@ -62,5 +62,6 @@ extern const struct subcmd logout_cmd;
 extern const struct subcmd conn_cmd;
 extern const struct subcmd list_cmd;
 extern const struct subcmd monitor_cmd;
+extern const struct subcmd tmf_cmd;
 
 #endif

@@ -85,6 +85,20 @@ extern const char *sysfs_root;
 int login_parse(struct ctl *ctl, int argc, char **argv, struct req *r);
 int logout_parse(struct ctl *ctl, int argc, char **argv, struct logout_args *a);
 int list_parse(struct ctl *ctl, int argc, char **argv, uint32_t *sid, int *has_sid);
+/* tmf: what the command line asked for. */
+struct tmf_args {
+	uint32_t sid;
+	uint32_t lun;
+	uint32_t function;		/* enum kiscsi_tmf_function */
+	int has_sid;
+	int has_lun;
+	int has_function;
+};
+
+int tmf_parse(struct ctl *ctl, int argc, char **argv, struct tmf_args *a);
+int tmf_put(struct nlmsghdr *nlh, size_t size, const struct tmf_args *a);
+const char *tmf_response_name(uint32_t rsp);
+
 int conn_add_parse(struct ctl *ctl, int argc, char **argv, struct conn_args *a);
 int conn_del_parse(struct ctl *ctl, int argc, char **argv, struct conn_args *a);
 int conn_add_put(struct nlmsghdr *nlh, size_t size, const struct conn_args *a);

@@ -908,6 +908,68 @@ static void test_conn_cmd(void)
 	CHECK(!strcmp(conn_find("add")->name, "conn add"), "conn add's name");
 }
 
+/* tmf: its arguments, and the attributes it sends. */
+static void test_tmf_cmd(void)
+{
+	static const struct {
+		const char *line;
+		int ret;
+		const char *out;	/* start of stdout, or of stderr when ret != 0 */
+	} lines[] = {
+		{ "tmf --help", EXIT_OK, "usage: kiscsictl [-j] tmf -s SID [-l LUN] FUNCTION\n" },
+		{ "tmf", EXIT_USAGE, "kiscsictl: tmf: give the session (-s) and the FUNCTION" },
+		{ "tmf -s 1", EXIT_USAGE, "kiscsictl: tmf: give the session (-s) and the FUNCTION" },
+		{ "tmf -s 1 lun-reset", EXIT_USAGE, "kiscsictl: tmf: lun-reset needs the LUN (-l)" },
+		{ "tmf -s 1 -l 0 bogus", EXIT_USAGE, "kiscsictl: tmf: unknown FUNCTION 'bogus'" },
+		{ "tmf -s 1 -l 0 lun-reset abort-task-set", EXIT_USAGE,
+		  "kiscsictl: tmf: give one FUNCTION, not 'abort-task-set' too" },
+		{ "tmf -s x target-warm-reset", EXIT_USAGE, "kiscsictl: tmf: -s 'x'" },
+		{ "tmf -s 1 -l -1 lun-reset", EXIT_USAGE, "kiscsictl: tmf: -l '-1'" },
+		{ "tmf -s 1 -q target-warm-reset", EXIT_USAGE, "kiscsictl: tmf: " },
+	};
+	struct capture out, err;
+	char line[200], buf[256], *argv[16];
+	struct ctl ctl = { 0 };
+	struct tmf_args a;
+	struct nlmsghdr *nlh;
+	const struct nlattr *at;
+	size_t i, off = 0;
+	int argc, ret, seen = 0;
+
+	for (i = 0; i < ARRAY_SIZE(lines); i++) {
+		snprintf(line, sizeof(line), "%s", lines[i].line);
+		argc = mkargv(line, argv, 16);
+		cap_begin(&err, STDERR_FILENO);
+		cap_begin(&out, STDOUT_FILENO);
+		ret = tmf_cmd.run(&ctl, argc, argv);
+		cap_end(&out);
+		cap_end(&err);
+		CHECK(ret == lines[i].ret, "'%s': exit %d", lines[i].line, ret);
+		CHECK(!strncmp(ret ? err.text : out.text, lines[i].out, strlen(lines[i].out)),
+		      "'%s': out '%s' err '%s'", lines[i].line, out.text, err.text);
+	}
+	snprintf(line, sizeof(line), "tmf -j -s 7 -l 3 clear-task-set");
+	argc = mkargv(line, argv, 16);
+	CHECK(!tmf_parse(&ctl, argc, argv, &a), "tmf_parse");
+	CHECK(a.sid == 7 && a.lun == 3 && a.function == KISCSI_TMF_FUNCTION_CLEAR_TASK_SET &&
+	      ctl.json, "tmf_parse result");
+	nlh = put_genl(buf, &off, KISCSI_CMD_TMF);
+	CHECK(!tmf_put(nlh, sizeof(buf), &a), "tmf_put");
+	mnl_attr_for_each(at, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(at) == KISCSI_A_SESSION_SID)
+			seen |= (mnl_attr_get_u32(at) == 7) << 0;
+		if (mnl_attr_get_type(at) == KISCSI_A_SESSION_LUN_ID)
+			seen |= (mnl_attr_get_u64(at) == 3) << 1;
+		if (mnl_attr_get_type(at) == KISCSI_A_SESSION_TMF_FUNCTION)
+			seen |= (mnl_attr_get_u32(at) == KISCSI_TMF_FUNCTION_CLEAR_TASK_SET) << 2;
+	}
+	CHECK(seen == 7, "tmf request attributes: %d", seen);
+	CHECK(!strcmp(tmf_response_name(0), "function complete") &&
+	      !strcmp(tmf_response_name(5), "function not supported by the target") &&
+	      !strcmp(tmf_response_name(255), "function rejected by the target") &&
+	      !strcmp(tmf_response_name(77), "unknown response"), "tmf_response_name");
+}
+
 /* The request as the module must get it, byte for byte. */
 static void check_bytes(const struct nlmsghdr *nlh, const char *want, size_t len,
 			const char *what, int line)
@@ -1622,6 +1684,7 @@ int main(void)
 	test_req_put();
 	test_mcs_args();
 	test_conn_cmd();
+	test_tmf_cmd();
 	test_mcs_bytes();
 	test_portal_binding();
 	test_conn_output();

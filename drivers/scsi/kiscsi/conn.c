@@ -247,6 +247,30 @@ void kiscsi_conn_failure(struct kiscsi_conn *conn, const char *why)
 }
 
 /**
+ * kiscsi_conn_task_ended() - did task management end this ITT's task here?
+ * @conn: the connection a PDU arrived on
+ * @itt: the PDU's ITT
+ *
+ * A target may send what it had queued for a task (Data-In, R2T, status)
+ * after the task management response that ended it; such a PDU is
+ * discarded rather than taken for a protocol violation.
+ *
+ * Context: the connection's receiver.
+ * Return: true when @itt is one of the last KISCSI_ENDED_ITTS ended.
+ */
+bool kiscsi_conn_task_ended(struct kiscsi_conn *conn, u32 itt)
+{
+	unsigned int i;
+
+	if (itt == ISCSI_RESERVED_TAG)
+		return false;
+	for (i = 0; i < KISCSI_ENDED_ITTS; i++)
+		if (READ_ONCE(conn->ended_itt[i]) == itt)
+			return true;
+	return false;
+}
+
+/**
  * kiscsi_conn_alloc() - allocate a connection for a session
  * @sess: the session
  * @cid: its connection ID
@@ -268,6 +292,7 @@ struct kiscsi_conn *kiscsi_conn_alloc(struct kiscsi_session *sess, u16 cid)
 	INIT_WORK(&conn->err_work, kiscsi_conn_err_work);
 	INIT_DELAYED_WORK(&conn->nop_work, kiscsi_nop_work);
 	INIT_DELAYED_WORK(&conn->reconnect_work, kiscsi_conn_reconnect_work);
+	memset(conn->ended_itt, 0xff, sizeof(conn->ended_itt));
 	spin_lock_init(&conn->send_lock);
 	INIT_LIST_HEAD(&conn->send_list);
 	mutex_init(&conn->send_mutex);

@@ -54,6 +54,7 @@ struct genl_info;
 #define KISCSI_REPLACEMENT_TIMEOUT 120	/* seconds, as open-iscsi */
 #define KISCSI_ABORT_TIMEOUT	15	/* seconds for an ABORT TASK, as open-iscsi */
 #define KISCSI_RESET_TIMEOUT	30	/* seconds for a LUN or target reset */
+#define KISCSI_ENDED_ITTS	256	/* tasks ended by task management remembered */
 
 /*
  * Initiator Task Tags. A task's ITT packs its blk-mq tag, hardware queue and
@@ -248,6 +249,10 @@ enum {
  * @logout_reason: reason code of the Logout request to send
  * @logout_done: completed by the Logout Response
  * @logout_response: its response code
+ * @ended_itt: ITTs of the last tasks task management ended on this
+ *	connection (a ring, ISCSI_RESERVED_TAG when unused): a PDU the target
+ *	had already queued for one of them may still arrive, and is discarded
+ * @ended_next: next slot of @ended_itt to write
  * @stats: counters reported by kiscsictl list
  */
 struct kiscsi_conn {
@@ -320,6 +325,9 @@ struct kiscsi_conn {
 	u8 logout_reason;
 	struct completion logout_done;
 	u8 logout_response;
+
+	u32 ended_itt[KISCSI_ENDED_ITTS];
+	atomic_t ended_next;
 
 	struct {
 		atomic64_t cmds;
@@ -524,6 +532,7 @@ void kiscsi_conn_failure(struct kiscsi_conn *conn, const char *why);
 void kiscsi_conn_stop(struct kiscsi_conn *conn);
 int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason);
 bool kiscsi_conn_usable(const struct kiscsi_conn *conn);
+bool kiscsi_conn_task_ended(struct kiscsi_conn *conn, u32 itt);
 void kiscsi_conn_queue_io(struct kiscsi_conn *conn);
 
 /* send.c */
@@ -543,6 +552,7 @@ void kiscsi_task_put(struct kiscsi_task *task);
 void kiscsi_conn_fail_tasks(struct kiscsi_conn *conn, int result);
 unsigned int kiscsi_conn_hold_tasks(struct kiscsi_conn *conn);
 int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn);
+int kiscsi_session_tmf(struct kiscsi_session *sess, u64 lun, u8 function);
 bool kiscsi_conn_busy(struct kiscsi_conn *conn);
 bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response);
 void kiscsi_tmf_conn_failed(struct kiscsi_conn *conn);

@@ -74,8 +74,15 @@ const struct nla_policy kiscsi_conn_del_nl_policy[KISCSI_A_SESSION_CID + 1] = {
 	[KISCSI_A_SESSION_CID] = { .type = NLA_U16, },
 };
 
+/* KISCSI_CMD_TMF - do */
+const struct nla_policy kiscsi_tmf_nl_policy[KISCSI_A_SESSION_TMF_FUNCTION + 1] = {
+	[KISCSI_A_SESSION_SID] = { .type = NLA_U32, },
+	[KISCSI_A_SESSION_LUN_ID] = { .type = NLA_U64, },
+	[KISCSI_A_SESSION_TMF_FUNCTION] = NLA_POLICY_MAX(NLA_U32, 4),
+};
+
 /* Ops table for kiscsi */
-const struct genl_ops kiscsi_nl_ops[7] = {
+const struct genl_ops kiscsi_nl_ops[8] = {
 	{
 		.cmd		= KISCSI_CMD_VERSION_GET,
 		.doit		= kiscsi_nl_version_get_doit,
@@ -124,6 +131,13 @@ const struct genl_ops kiscsi_nl_ops[7] = {
 		.doit		= kiscsi_nl_conn_del_doit,
 		.policy		= kiscsi_conn_del_nl_policy,
 		.maxattr	= KISCSI_A_SESSION_CID,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= KISCSI_CMD_TMF,
+		.doit		= kiscsi_nl_tmf_doit,
+		.policy		= kiscsi_tmf_nl_policy,
+		.maxattr	= KISCSI_A_SESSION_TMF_FUNCTION,
 		.flags		= GENL_ADMIN_PERM,
 	},
 };

@@ -29,8 +29,10 @@ extern const struct nla_policy kiscsi_conn_add_nl_policy[KISCSI_A_SESSION_TIMEOU
 
 extern const struct nla_policy kiscsi_conn_del_nl_policy[KISCSI_A_SESSION_CID + 1];
 
+extern const struct nla_policy kiscsi_tmf_nl_policy[KISCSI_A_SESSION_TMF_FUNCTION + 1];
+
 /* Ops table for kiscsi */
-extern const struct genl_ops kiscsi_nl_ops[7];
+extern const struct genl_ops kiscsi_nl_ops[8];
 
 int kiscsi_nl_version_get_doit(struct sk_buff *skb, struct genl_info *info);
 int kiscsi_nl_discover_doit(struct sk_buff *skb, struct genl_info *info);
@@ -41,6 +43,7 @@ int kiscsi_nl_session_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb);
 int kiscsi_nl_conn_add_doit(struct sk_buff *skb, struct genl_info *info);
 int kiscsi_nl_conn_del_doit(struct sk_buff *skb, struct genl_info *info);
+int kiscsi_nl_tmf_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	KISCSI_NLGRP_EVENTS,

@@ -381,6 +381,69 @@ int kiscsi_nl_conn_del_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /**
+ * kiscsi_nl_tmf_doit() - KISCSI_CMD_TMF: task management for the admin
+ * @skb: request
+ * @info: request attributes
+ *
+ * Return: 0 with the target's response in the reply, or a negative errno.
+ */
+int kiscsi_nl_tmf_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	static const u8 functions[] = {
+		[KISCSI_TMF_FUNCTION_ABORT_TASK_SET] = ISCSI_TM_FUNC_ABORT_TASK_SET,
+		[KISCSI_TMF_FUNCTION_CLEAR_TASK_SET] = ISCSI_TM_FUNC_CLEAR_TASK_SET,
+		[KISCSI_TMF_FUNCTION_LUN_RESET] = ISCSI_TM_FUNC_LOGICAL_UNIT_RESET,
+		[KISCSI_TMF_FUNCTION_TARGET_WARM_RESET] = ISCSI_TM_FUNC_TARGET_WARM_RESET,
+		[KISCSI_TMF_FUNCTION_TARGET_COLD_RESET] = ISCSI_TM_FUNC_TARGET_COLD_RESET,
+	};
+	struct kiscsi_session *sess;
+	struct sk_buff *msg;
+	void *hdr;
+	u32 sid, fn;
+	u64 lun = 0;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, KISCSI_A_SESSION_SID) ||
+	    GENL_REQ_ATTR_CHECK(info, KISCSI_A_SESSION_TMF_FUNCTION))
+		return -EINVAL;
+	sid = nla_get_u32(info->attrs[KISCSI_A_SESSION_SID]);
+	fn = nla_get_u32(info->attrs[KISCSI_A_SESSION_TMF_FUNCTION]);
+	if (fn >= ARRAY_SIZE(functions))	/* the policy bounds it too */
+		return -EINVAL;
+	if (fn != KISCSI_TMF_FUNCTION_TARGET_WARM_RESET &&
+	    fn != KISCSI_TMF_FUNCTION_TARGET_COLD_RESET &&
+	    GENL_REQ_ATTR_CHECK(info, KISCSI_A_SESSION_LUN_ID))
+		return -EINVAL;
+	if (info->attrs[KISCSI_A_SESSION_LUN_ID])
+		lun = nla_get_u64(info->attrs[KISCSI_A_SESSION_LUN_ID]);
+	sess = kiscsi_session_get(sid);
+	if (!sess) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KISCSI_A_SESSION_SID],
+				    "no such session");
+		return -ENOENT;
+	}
+	ret = kiscsi_session_tmf(sess, lun, functions[fn]);
+	kiscsi_session_put(sess);
+	if (ret < 0) {
+		set_err(info, ret == -ENODEV ? "the session has no such LUN" :
+			ret == -ENOTCONN ? "the session has no usable connection" :
+			"the target did not answer in time");
+		return ret;
+	}
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &kiscsi_nl_family, 0, KISCSI_CMD_TMF);
+	if (!hdr || nla_put_u32(msg, KISCSI_A_SESSION_SID, sid) ||
+	    nla_put_u32(msg, KISCSI_A_SESSION_TMF_RESPONSE, ret)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/**
  * kiscsi_nl_logout_doit() - KISCSI_CMD_LOGOUT: remove a session
  * @skb: request
  * @info: request attributes

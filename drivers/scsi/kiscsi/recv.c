@@ -86,8 +86,12 @@ static int rx_statsn(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
 	return 0;
 }
 
+/*
+ * The task a Data-In, R2T or SCSI Response is for. NULL with *@ended set:
+ * a task that task management ended, whose PDU is to be discarded.
+ */
 static struct kiscsi_task *rx_task(struct kiscsi_conn *conn,
-				   const struct iscsi_hdr *hdr)
+				   const struct iscsi_hdr *hdr, bool *ended)
 {
 	struct kiscsi_task *task = kiscsi_task_lookup(conn, hdr_itt(hdr));
 
@@ -97,7 +101,9 @@ static struct kiscsi_task *rx_task(struct kiscsi_conn *conn,
 	 */
 	if (task && test_bit(KISCSI_TASK_STATUS, &task->flags))
 		task = NULL;
-	if (!task)
+	smp_rmb();	/* the ITT is remembered before STATUS is set */
+	*ended = !task && kiscsi_conn_task_ended(conn, hdr_itt(hdr));
+	if (!task && !*ended)
 		bad_pdu(conn, hdr_itt(hdr), "%s for no outstanding command",
 			kiscsi_opcode_name(hdr->opcode));
 	return task;
@@ -111,10 +117,14 @@ static int rx_data_in_hdr(struct kiscsi_conn *conn)
 	u32 off = be32_to_cpu(h->offset);
 	u32 datasn = be32_to_cpu(h->datasn);
 	u32 itt = hdr_itt(rx_hdr(conn));
+	bool ended;
 
-	task = rx_task(conn, rx_hdr(conn));
-	if (!task)
-		return -EPROTO;
+	task = rx_task(conn, rx_hdr(conn), &ended);
+	if (!task) {
+		/* Into conn->rx.buf (no larger than ours), then dropped. */
+		conn->rx.task = NULL;
+		return ended ? 0 : -EPROTO;
+	}
 	if (task->sc->sc_data_direction != DMA_FROM_DEVICE) {
 		bad_pdu(conn, itt, "Data-In for a command that reads nothing");
 		return -EPROTO;
@@ -230,6 +240,8 @@ static int rx_data_in_done(struct kiscsi_conn *conn)
 	struct kiscsi_task *task = conn->rx.task;
 	int ret;
 
+	if (!task)	/* for a task ended by task management */
+		return h->flags & ISCSI_FLAG_DATA_STATUS ? rx_statsn(conn, rx_hdr(conn)) : 0;
 	task->exp_datasn++;
 	task->rx_off += conn->rx.dlen;
 	task->rx_bytes += conn->rx.dlen;
@@ -249,11 +261,12 @@ static int rx_scsi_rsp(struct kiscsi_conn *conn)
 	struct kiscsi_task *task;
 	const u8 *sense = NULL;
 	u32 sense_len = 0;
+	bool ended;
 	int ret;
 
-	task = rx_task(conn, rx_hdr(conn));
+	task = rx_task(conn, rx_hdr(conn), &ended);
 	if (!task)
-		return -EPROTO;
+		return ended ? rx_statsn(conn, rx_hdr(conn)) : -EPROTO;
 	ret = rx_statsn(conn, rx_hdr(conn));
 	if (ret)
 		return ret;
@@ -284,11 +297,12 @@ static int rx_r2t(struct kiscsi_conn *conn)
 	u32 len = be32_to_cpu(h->data_length);
 	u32 r2tsn = be32_to_cpu(h->r2tsn);
 	u32 ttt = be32_to_cpu(h->ttt);
+	bool ended;
 	int ret = 0;
 
-	task = rx_task(conn, rx_hdr(conn));
+	task = rx_task(conn, rx_hdr(conn), &ended);
 	if (!task)
-		return -EPROTO;
+		return ended ? 0 : -EPROTO;
 	if (task->sc->sc_data_direction != DMA_TO_DEVICE) {
 		bad_pdu(conn, task->itt, "R2T for a command that writes nothing");
 		return -EPROTO;

@@ -678,6 +678,12 @@ static int kiscsi_tmf(struct kiscsi_conn *conn, u8 function, u64 lun,
 /* The target has ended the task: take its answer's place. */
 static void kiscsi_task_cancel(struct kiscsi_task *task, int result)
 {
+	struct kiscsi_conn *conn = task->conn;
+	unsigned int slot = (unsigned int)atomic_inc_return(&conn->ended_next);
+
+	/* Remembered first: a PDU the target had queued may follow. */
+	WRITE_ONCE(conn->ended_itt[slot % KISCSI_ENDED_ITTS], task->itt);
+	smp_wmb();
 	if (!test_and_set_bit(KISCSI_TASK_STATUS, &task->flags)) {
 		task->result = result;
 		kiscsi_task_put(task);
@@ -771,13 +777,17 @@ static bool reset_check_one(struct scsi_cmnd *sc, void *data)
 }
 
 /*
- * LOGICAL UNIT RESET or TARGET WARM RESET on any usable connection; when
- * the target did it, every task of the LUN (or target) is ended here: those
- * the error handler owns are detached, the others complete with DID_RESET
- * and are retried by the midlayer.
+ * A LUN-wide or target-wide request on any usable connection. When the
+ * target did it, every task of the LUN (or target) is ended here: those the
+ * error handler owns are detached, the others complete with DID_RESET and
+ * are retried by the midlayer. (After a TARGET COLD RESET the target drops
+ * every connection: session recovery hands the tasks back instead.)
+ * Return: the target's response, or -ENOTCONN (no usable connection),
+ * -ETIMEDOUT (no answer, or tasks still held by the connection's sender or
+ * receiver after KISCSI_RESET_TIMEOUT).
  */
-static int kiscsi_eh_reset(struct kiscsi_session *sess, struct scsi_device *sdev,
-			   u8 function)
+static int kiscsi_reset(struct kiscsi_session *sess, struct scsi_device *sdev,
+			u64 lun, u8 function)
 {
 	struct reset_ctx ctx = { .sess = sess, .sdev = sdev };
 	struct kiscsi_conn *conn = NULL;
@@ -789,35 +799,65 @@ static int kiscsi_eh_reset(struct kiscsi_session *sess, struct scsi_device *sdev
 		if (sess->conns[i] && kiscsi_conn_usable(sess->conns[i]))
 			conn = sess->conns[i];
 	if (!conn)
-		return FAILED;
+		return -ENOTCONN;
 	mutex_lock(&sess->tmf.mutex);
-	rsp = kiscsi_tmf(conn, function, sdev ? sdev->lun : 0, NULL,
-			 KISCSI_RESET_TIMEOUT);
+	rsp = kiscsi_tmf(conn, function, lun, NULL, KISCSI_RESET_TIMEOUT);
 	mutex_unlock(&sess->tmf.mutex);
-	if (rsp != ISCSI_TMF_RSP_COMPLETE)
-		return FAILED;
+	if (rsp != ISCSI_TMF_RSP_COMPLETE || function == ISCSI_TM_FUNC_TARGET_COLD_RESET)
+		return rsp;
 	scsi_host_busy_iter(sess->shost, reset_cancel_one, &ctx);
 	end = jiffies + KISCSI_RESET_TIMEOUT * HZ;
 	do {
 		ctx.detached = true;
 		scsi_host_busy_iter(sess->shost, reset_check_one, &ctx);
 		if (ctx.detached)
-			return SUCCESS;
+			return rsp;
 		msleep(20);
 	} while (time_before(jiffies, end));
-	return FAILED;
+	return -ETIMEDOUT;
 }
 
 static int kiscsi_eh_device_reset(struct scsi_cmnd *sc)
 {
-	return kiscsi_eh_reset(shost_priv(sc->device->host), sc->device,
-			       ISCSI_TM_FUNC_LOGICAL_UNIT_RESET);
+	return kiscsi_reset(shost_priv(sc->device->host), sc->device, sc->device->lun,
+			    ISCSI_TM_FUNC_LOGICAL_UNIT_RESET) == ISCSI_TMF_RSP_COMPLETE ?
+	       SUCCESS : FAILED;
 }
 
 static int kiscsi_eh_target_reset(struct scsi_cmnd *sc)
 {
-	return kiscsi_eh_reset(shost_priv(sc->device->host), NULL,
-			       ISCSI_TM_FUNC_TARGET_WARM_RESET);
+	return kiscsi_reset(shost_priv(sc->device->host), NULL, 0,
+			    ISCSI_TM_FUNC_TARGET_WARM_RESET) == ISCSI_TMF_RSP_COMPLETE ?
+	       SUCCESS : FAILED;
+}
+
+/**
+ * kiscsi_session_tmf() - a task management request from the admin
+ * @sess: the session, referenced by the caller
+ * @lun: the LUN (ignored by the target-wide functions)
+ * @function: ISCSI_TM_FUNC_ABORT_TASK_SET, _CLEAR_TASK_SET,
+ *	_LOGICAL_UNIT_RESET, _TARGET_WARM_RESET or _TARGET_COLD_RESET
+ *
+ * Context: process context; waits for the answer.
+ * Return: the target's response (ISCSI_TMF_RSP_*), -ENODEV when the
+ * session has no such LUN, -ENOTCONN without a usable connection, or
+ * -ETIMEDOUT.
+ */
+int kiscsi_session_tmf(struct kiscsi_session *sess, u64 lun, u8 function)
+{
+	struct scsi_device *sdev = NULL;
+	int ret;
+
+	if (function != ISCSI_TM_FUNC_TARGET_WARM_RESET &&
+	    function != ISCSI_TM_FUNC_TARGET_COLD_RESET) {
+		sdev = scsi_device_lookup(sess->shost, 0, 0, lun);
+		if (!sdev)
+			return -ENODEV;
+	}
+	ret = kiscsi_reset(sess, sdev, sdev ? lun : 0, function);
+	if (sdev)
+		scsi_device_put(sdev);
+	return ret;
 }
 
 /* The last step: log the whole session in again (session recovery). */

@@ -41,6 +41,24 @@ enum kiscsi_session_type {
 	KISCSI_SESSION_TYPE_DISCOVERY,
 };
 
+/**
+ * enum kiscsi_tmf_function - Task management functions the admin may ask for
+ *   (RFC 7143 11.5.1).
+ * @KISCSI_TMF_FUNCTION_ABORT_TASK_SET: Abort every task of the LUN this
+ *   session issued.
+ * @KISCSI_TMF_FUNCTION_CLEAR_TASK_SET: Abort every task of the LUN, from every
+ *   initiator.
+ * @KISCSI_TMF_FUNCTION_TARGET_COLD_RESET: The target also closes all its
+ *   connections (session recovery follows).
+ */
+enum kiscsi_tmf_function {
+	KISCSI_TMF_FUNCTION_ABORT_TASK_SET,
+	KISCSI_TMF_FUNCTION_CLEAR_TASK_SET,
+	KISCSI_TMF_FUNCTION_LUN_RESET,
+	KISCSI_TMF_FUNCTION_TARGET_WARM_RESET,
+	KISCSI_TMF_FUNCTION_TARGET_COLD_RESET,
+};
+
 enum {
 	KISCSI_A_PORTAL_ADDR4 = 1,
 	KISCSI_A_PORTAL_ADDR6,
@@ -117,6 +135,9 @@ enum {
 	KISCSI_A_SESSION_CID,
 	KISCSI_A_SESSION_REPLACEMENT_TIMEOUT,
 	KISCSI_A_SESSION_RECOVERIES,
+	KISCSI_A_SESSION_LUN_ID,
+	KISCSI_A_SESSION_TMF_FUNCTION,
+	KISCSI_A_SESSION_TMF_RESPONSE,
 
 	__KISCSI_A_SESSION_MAX,
 	KISCSI_A_SESSION_MAX = (__KISCSI_A_SESSION_MAX - 1)
@@ -139,6 +160,7 @@ enum {
 	KISCSI_CMD_CONN_ADD,
 	KISCSI_CMD_CONN_DEL,
 	KISCSI_CMD_SESSION_NTF,
+	KISCSI_CMD_TMF,
 
 	__KISCSI_CMD_MAX,
 	KISCSI_CMD_MAX = (__KISCSI_CMD_MAX - 1)

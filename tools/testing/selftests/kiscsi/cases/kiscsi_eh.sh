@@ -9,6 +9,10 @@
 #     refuses, escalated by the midlayer to a host reset; the host reset
 #     recovers the session (recoveries + 1). fio sees no error: the
 #     commands a reset ended are retried.
+#     Then kiscsictl tmf: lun-reset (function complete, exit 0),
+#     abort-task-set and target-cold-reset (LIO answers "not supported" and
+#     "authorization failed": exit 1 with the answer), a LUN the session
+#     does not have (exit 1, "no such LUN").
 #  2. Commands that time out: the LUN sits on a dm-delay device whose delay
 #     is switched to 6 s while the SCSI command timeout is 3 s. The error
 #     handler aborts them (ABORT TASK, which LIO answers once the backend
@@ -112,6 +116,27 @@ for r in d t H; do
 	[ "$(cat "$sd/state")" = running ] || fail "$dev is $(cat "$sd/state") after sg_reset -$r"
 	sleep 3
 done
+# The admin's requests, still under fio: kiscsictl tmf answers with the
+# target's response and exits 0 only for "function complete". LIO does LUN
+# resets; it does not support ABORT TASK SET and refuses TARGET COLD RESET.
+out=$("$ctl" -j tmf -s "$sid" -l 0 lun-reset) || fail "tmf lun-reset: exit $?: $out"
+jq -e '.response == 0 and .outcome == "function complete" and .function == "lun-reset"' \
+	<<<"$out" >/dev/null || fail "tmf lun-reset: $out"
+log "tmf lun-reset: $out"
+for fn in abort-task-set target-cold-reset; do
+	rc=0
+	out=$("$ctl" -j tmf -s "$sid" -l 0 "$fn") || rc=$?
+	log "tmf $fn: exit $rc: $out"
+	if [ "$rc" != 1 ] || ! jq -e '.response != 0' <<<"$out" >/dev/null; then
+		fail "tmf $fn: LIO does not do it, yet exit $rc: $out"
+	fi
+done
+rc=0
+"$ctl" tmf -s "$sid" -l 9 lun-reset 2>/tmp/tmf.err || rc=$?
+if [ "$rc" != 1 ] || ! grep -q 'no such LUN' /tmp/tmf.err; then
+	fail "tmf on LUN 9: exit $rc: $(cat /tmp/tmf.err)"
+fi
+ks_state_is "$sid" up || fail "session not up after the admin's requests"
 fio_wait "$FIO_PID" resets 120
 fio_assert_ok resets
 
