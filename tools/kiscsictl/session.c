@@ -136,6 +136,9 @@ static int parse_conn(const struct nlattr *nest, struct session *s)
 		case KISCSI_A_CONN_RETRIED:
 			get_u64(a, &c->retried);
 			break;
+		case KISCSI_A_CONN_SNACKS:
+			get_u64(a, &c->snacks);
+			break;
 		}
 	}
 	return 0;

@@ -199,6 +199,7 @@ static void json_conn(struct json *j, const struct sconn *c)
 	json_u64(j, "recoveries", c->recoveries);
 	json_u64(j, "reassigned", c->reassigned);
 	json_u64(j, "retried", c->retried);
+	json_u64(j, "snacks", c->snacks);
 	json_obj_close(j);
 }
 

@@ -341,6 +341,8 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	conn->max_xmit_dlength = params->max_xmit_dlength;
 	conn->max_recv_dlength = params->max_recv_dlength;
 	conn->exp_statsn = exp_statsn;
+	conn->snack_head = 0;
+	conn->snack_count = 0;
 	conn->last_rx = jiffies;
 	kiscsi_rx_reset(conn);
 	kernel_getsockname(sock, (struct sockaddr *)&conn->local);

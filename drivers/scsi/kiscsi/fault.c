@@ -11,7 +11,7 @@
  *   rx_hdigest       a received header fails its digest check
  *   rx_ddigest       a received data segment fails its digest check
  *   rx_drop_data_in  a received Data-In is discarded, as if lost
- *   tx_ddigest       a data segment is sent with a wrong data digest
+ *   tx_ddigest       a Data-Out PDU is sent with a wrong data digest
  *   tx_drop_data_out a Data-Out PDU is not sent
  *
  * On kernels with CONFIG_FAULT_INJECTION_DEBUG_FS, fail_alloc is a standard

@@ -55,6 +55,7 @@ struct genl_info;
 #define KISCSI_ABORT_TIMEOUT	15	/* seconds for an ABORT TASK, as open-iscsi */
 #define KISCSI_RESET_TIMEOUT	30	/* seconds for a LUN or target reset */
 #define KISCSI_ENDED_ITTS	256	/* tasks ended by task management remembered */
+#define KISCSI_MAX_SNACKS	16	/* SNACKs waiting to be sent, per connection */
 
 /*
  * Initiator Task Tags. A task's ITT packs its blk-mq tag, hardware queue and
@@ -121,6 +122,10 @@ enum {
 	KISCSI_TASK_DONE,	/* handed back to the SCSI midlayer */
 	KISCSI_TASK_REASSIGN,	/* its connection failed at ERL 2: held for
 				 * TASK REASSIGN, nothing is taken for it */
+	KISCSI_TASK_SNACK,	/* Data-In from exp_datasn asked for again:
+				 * later ones are dropped until it comes */
+	KISCSI_TASK_RESENT,	/* Data-In was sent again: its status may
+				 * come again, with a StatSN already seen */
 };
 
 /**
@@ -201,13 +206,25 @@ enum {
 	KISCSI_CONN_NOP_REPLY,	/* a NOP-Out answer to a target ping is due */
 	KISCSI_CONN_LOGOUT,	/* a Logout request is to be sent */
 	KISCSI_CONN_TMF,	/* sess->tmf is to be sent on this connection */
+	KISCSI_CONN_SNACK,	/* SNACKs are queued in conn->snack */
 	KISCSI_CONN_DRAINING,	/* being removed: takes no new command */
 	KISCSI_CONN_REMOVED,	/* slot unused (never started, or deleted) */
 };
 
 /* The flags that ask the sender for one of the connection's own PDUs. */
 #define KISCSI_CONN_CTL_PDUS	(BIT(KISCSI_CONN_PING) | BIT(KISCSI_CONN_NOP_REPLY) | \
-				 BIT(KISCSI_CONN_LOGOUT) | BIT(KISCSI_CONN_TMF))
+				 BIT(KISCSI_CONN_LOGOUT) | BIT(KISCSI_CONN_TMF) | \
+				 BIT(KISCSI_CONN_SNACK))
+
+/* A SNACK to send (11.16): Data/R2T or DataACK. */
+struct kiscsi_snack {
+	u8 type;		/* ISCSI_FLAG_SNACK_TYPE_* */
+	u32 itt;
+	u32 ttt;
+	u32 begrun;
+	u32 runlength;
+	u64 lun;
+};
 
 /**
  * struct kiscsi_conn - one TCP connection of a session
@@ -253,6 +270,10 @@ enum {
  *	connection (a ring, ISCSI_RESERVED_TAG when unused): a PDU the target
  *	had already queued for one of them may still arrive, and is discarded
  * @ended_next: next slot of @ended_itt to write
+ * @snack: SNACKs to send, a ring of @snack_count from @snack_head, under
+ *	@send_lock (ErrorRecoveryLevel 1 and 2)
+ * @snack_head: oldest SNACK in the ring
+ * @snack_count: SNACKs in the ring
  * @stats: counters reported by kiscsictl list
  */
 struct kiscsi_conn {
@@ -329,6 +350,10 @@ struct kiscsi_conn {
 	u32 ended_itt[KISCSI_ENDED_ITTS];
 	atomic_t ended_next;
 
+	struct kiscsi_snack snack[KISCSI_MAX_SNACKS];
+	u8 snack_head;
+	u8 snack_count;
+
 	struct {
 		atomic64_t cmds;
 		atomic64_t bytes_in;
@@ -337,6 +362,7 @@ struct kiscsi_conn {
 		atomic_t recoveries;
 		atomic64_t reassigned;
 		atomic64_t retried;
+		atomic64_t snacks;
 	} stats;
 };
 

@@ -171,7 +171,12 @@ static int parse_proposal(struct genl_info *info, struct kiscsi_params *p,
 	int rem, ret;
 
 	kiscsi_params_init_proposal(p);
-	p->error_recovery_level = 0;	/* see below */
+	/*
+	 * Level 0 unless the admin asks (-o ErrorRecoveryLevel=1 or 2): most
+	 * targets run at 0, the result is the lower of both offers, and what
+	 * 1 and 2 bring (SNACK, connection recovery) costs a target more.
+	 */
+	p->error_recovery_level = 0;
 	p->session_type = discovery ? KISCSI_SESSION_DISCOVERY : KISCSI_SESSION_NORMAL;
 	if (discovery) {
 		/* Discovery answers are plain text: digests only if asked. */
@@ -210,16 +215,6 @@ static int parse_proposal(struct genl_info *info, struct kiscsi_params *p,
 			set_err(info, msg);
 			return ret;
 		}
-	}
-	/*
-	 * Level 0 unless the admin asks: most targets run at 0, and the
-	 * result is the lower of both offers. Level 2 (connection recovery
-	 * with task reassignment) is implemented; level 1 needs the Data and
-	 * R2T SNACKs of digest failure recovery, which are not yet.
-	 */
-	if (p->error_recovery_level == 1) {
-		set_err(info, "ErrorRecoveryLevel 1 is not implemented yet (0 and 2 are)");
-		return -EOPNOTSUPP;
 	}
 	ret = kiscsi_params_validate(p, &err);
 	if (ret)

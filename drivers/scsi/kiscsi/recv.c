@@ -109,6 +109,35 @@ static struct kiscsi_task *rx_task(struct kiscsi_conn *conn,
 	return task;
 }
 
+/*
+ * Queue a SNACK for the sender (ErrorRecoveryLevel 1 and up). Return: false
+ * when too many wait already: the caller escalates to connection failure.
+ */
+static bool rx_queue_snack(struct kiscsi_conn *conn, u8 type, u32 itt, u32 ttt,
+			   u32 begrun, u64 lun)
+{
+	struct kiscsi_snack *s;
+	bool ok;
+
+	spin_lock_bh(&conn->send_lock);
+	ok = conn->snack_count < KISCSI_MAX_SNACKS;
+	if (ok) {
+		s = &conn->snack[(conn->snack_head + conn->snack_count) % KISCSI_MAX_SNACKS];
+		s->type = type;
+		s->itt = itt;
+		s->ttt = ttt;
+		s->begrun = begrun;
+		s->runlength = 0;	/* everything from BegRun on */
+		s->lun = lun;
+		conn->snack_count++;
+		set_bit(KISCSI_CONN_SNACK, &conn->flags);
+	}
+	spin_unlock_bh(&conn->send_lock);
+	if (ok)
+		kiscsi_conn_queue_io(conn);
+	return ok;
+}
+
 /* Data-In header: find the command and check where the data goes. */
 static int rx_data_in_hdr(struct kiscsi_conn *conn)
 {
@@ -128,6 +157,19 @@ static int rx_data_in_hdr(struct kiscsi_conn *conn)
 	if (task->sc->sc_data_direction != DMA_FROM_DEVICE) {
 		bad_pdu(conn, itt, "Data-In for a command that reads nothing");
 		return -EPROTO;
+	}
+	if (test_bit(KISCSI_TASK_SNACK, &task->flags)) {
+		/*
+		 * Asked again from exp_datasn (RunLength 0): what was already
+		 * on its way after the damaged PDU is dropped; the target
+		 * sends it all again, in order.
+		 */
+		if (datasn != task->exp_datasn) {
+			conn->rx.task = NULL;
+			return 0;
+		}
+		clear_bit(KISCSI_TASK_SNACK, &task->flags);
+		set_bit(KISCSI_TASK_RESENT, &task->flags);
 	}
 	if (datasn != task->exp_datasn) {
 		bad_pdu(conn, itt, "Data-In DataSN %u, expected %u", datasn,
@@ -240,17 +282,34 @@ static int rx_data_in_done(struct kiscsi_conn *conn)
 	struct kiscsi_task *task = conn->rx.task;
 	int ret;
 
-	if (!task)	/* for a task ended by task management */
+	/* For a task ended by task management, or dropped while SNACKed. */
+	if (!task)
 		return h->flags & ISCSI_FLAG_DATA_STATUS ? rx_statsn(conn, rx_hdr(conn)) : 0;
 	task->exp_datasn++;
 	task->rx_off += conn->rx.dlen;
 	task->rx_bytes += conn->rx.dlen;
 	atomic64_add(conn->rx.dlen, &conn->stats.bytes_in);
+	/*
+	 * 11.7.2: the A bit asks for a DataACK SNACK, unless the status comes
+	 * with it (ExpStatSN acknowledges it, and a DataACK after that would
+	 * name a task the target has let go).
+	 */
+	if ((h->flags & ISCSI_FLAG_DATA_ACK) && !(h->flags & ISCSI_FLAG_DATA_STATUS) &&
+	    conn->sess->params.error_recovery_level > 0 &&
+	    !rx_queue_snack(conn, ISCSI_FLAG_SNACK_TYPE_DATA_ACK, ISCSI_RESERVED_TAG,
+			    be32_to_cpu(h->ttt), task->exp_datasn, task->sc->device->lun)) {
+		bad_pdu(conn, task->itt, "too many SNACKs waiting to be sent");
+		return -EPROTO;
+	}
 	if (!(h->flags & ISCSI_FLAG_DATA_STATUS))
 		return 0;
-	ret = rx_statsn(conn, rx_hdr(conn));
-	if (ret)
-		return ret;
+	/* Sent again after a SNACK: its StatSN may be one already taken. */
+	if (!test_bit(KISCSI_TASK_RESENT, &task->flags) ||
+	    !iscsi_sna_lt(be32_to_cpu(h->statsn), conn->exp_statsn)) {
+		ret = rx_statsn(conn, rx_hdr(conn));
+		if (ret)
+			return ret;
+	}
 	return rx_status(conn, task, h->flags, ISCSI_STATUS_CMD_COMPLETED,
 			 h->cmd_status, be32_to_cpu(h->residual_count), NULL, 0);
 }
@@ -504,6 +563,41 @@ static int rx_hdr_done(struct kiscsi_conn *conn)
 	return 0;
 }
 
+/*
+ * A Data-In whose data digest failed, its header sound (7.8, 7.9.1): at
+ * ErrorRecoveryLevel 1 and up, its data is dropped (the pages it went to
+ * are written again by the retransmission before the command can
+ * complete) and asked for again with a Data SNACK from its DataSN; a status
+ * it carries is taken now (its StatSN comes again with the retransmission).
+ * Return: 0, or -EBADMSG to escalate to connection failure.
+ */
+static int rx_data_in_digest_error(struct kiscsi_conn *conn)
+{
+	struct iscsi_data_rsp *h = (struct iscsi_data_rsp *)rx_hdr(conn);
+	struct kiscsi_task *task = conn->rx.task;
+	u32 datasn = be32_to_cpu(h->datasn);
+	int ret = 0;
+
+	if (conn->sess->params.error_recovery_level < 1)
+		return -EBADMSG;
+	/* Being dropped anyway (its task ended, or SNACKed before it). */
+	if (!task)
+		goto out;
+	pr_warn_ratelimited("session %u conn %u itt 0x%08x: data digest error in Data-In DataSN %u: asking for it again\n",
+			    conn->sess->shost->host_no, conn->cid, task->itt, datasn);
+	if (!test_and_set_bit(KISCSI_TASK_SNACK, &task->flags)) {
+		if (!rx_queue_snack(conn, ISCSI_FLAG_SNACK_TYPE_DATA, task->itt,
+				    ISCSI_RESERVED_TAG, datasn, task->sc->device->lun))
+			return -EBADMSG;
+		atomic64_inc(&conn->stats.snacks);
+	}
+out:
+	if (h->flags & ISCSI_FLAG_DATA_STATUS)
+		ret = rx_statsn(conn, rx_hdr(conn));
+	kiscsi_rx_reset(conn);
+	return ret;
+}
+
 /* Whole PDU received (and its data digest checked): act on it. */
 static int rx_pdu_done(struct kiscsi_conn *conn)
 {
@@ -646,6 +740,12 @@ static int recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
 				break;
 			if (get_unaligned_le32(conn->rx.digest) != ~conn->rx.ddgst ||
 			    kiscsi_fault(KISCSI_FAULT_RX_DDIGEST, conn)) {
+				if ((rx_hdr(conn)->opcode & ISCSI_OPCODE_MASK) ==
+				    ISCSI_OP_SCSI_DATA_IN &&
+				    conn->sess->params.error_recovery_level > 0) {
+					ret = rx_data_in_digest_error(conn);
+					break;
+				}
 				bad_pdu(conn, hdr_itt(rx_hdr(conn)), "data digest error");
 				ret = -EBADMSG;
 				break;

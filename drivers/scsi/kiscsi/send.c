@@ -9,7 +9,8 @@
  * after sk_write_space.
  *
  * What is sent next, in order: a NOP-Out answering a target ping, our own
- * ping, a Logout request, then the tasks on conn->send_list in CmdSN order.
+ * ping, a task management request, SNACKs, a Logout request, then the
+ * tasks on conn->send_list in CmdSN order.
  * A task on the list sends its command PDU with immediate data, then its
  * unsolicited Data-Out up to FirstBurstLength, then one Data-Out sequence
  * per R2T, each split by the target's MaxRecvDataSegmentLength.
@@ -107,7 +108,8 @@ static int send_pdu(struct kiscsi_conn *conn)
 			__le32 d;
 
 			tx->ddgst = ~crc32c(tx->ddgst, tx->tail, pad);
-			if (tx->task && kiscsi_fault(KISCSI_FAULT_TX_DDIGEST, conn))
+			if (tx->hdr[0] == ISCSI_OP_SCSI_DATA_OUT &&
+			    kiscsi_fault(KISCSI_FAULT_TX_DDIGEST, conn))
 				tx->ddgst ^= 1;
 			d = cpu_to_le32(tx->ddgst);
 			memcpy(tx->tail + pad, &d, sizeof(d));
@@ -213,6 +215,34 @@ static bool tx_next_ctl(struct kiscsi_conn *conn)
 		}
 		/* Given up on before it was sent. */
 		memset(conn->tx.hdr, 0, ISCSI_HDR_LEN);
+	}
+	if (test_bit(KISCSI_CONN_SNACK, &conn->flags)) {
+		struct iscsi_snack *h = (struct iscsi_snack *)conn->tx.hdr;
+		struct kiscsi_snack sn;
+		bool have;
+
+		spin_lock_bh(&conn->send_lock);
+		have = conn->snack_count;
+		if (have) {
+			sn = conn->snack[conn->snack_head];
+			conn->snack_head = (conn->snack_head + 1) % KISCSI_MAX_SNACKS;
+			conn->snack_count--;
+		}
+		if (!conn->snack_count)
+			clear_bit(KISCSI_CONN_SNACK, &conn->flags);
+		spin_unlock_bh(&conn->send_lock);
+		if (have) {
+			/* 11.16: no CmdSN; ExpStatSN as every PDU. */
+			h->opcode = ISCSI_OP_SNACK;
+			h->flags = ISCSI_FLAG_CMD_FINAL | sn.type;
+			int_to_scsilun(sn.lun, (struct scsi_lun *)h->lun);
+			h->itt = (__force itt_t)cpu_to_be32(sn.itt);
+			h->ttt = cpu_to_be32(sn.ttt);
+			h->begrun = cpu_to_be32(sn.begrun);
+			h->runlength = cpu_to_be32(sn.runlength);
+			tx_start(conn, NULL, NULL, 0, 0);
+			return true;
+		}
 	}
 	if (test_and_clear_bit(KISCSI_CONN_LOGOUT, &conn->flags)) {
 		struct iscsi_logout *h = (struct iscsi_logout *)conn->tx.hdr;
