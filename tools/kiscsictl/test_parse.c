@@ -918,8 +918,8 @@ static void test_tmf_cmd(void)
 	} lines[] = {
 		{ "tmf --help", EXIT_OK, "usage: kiscsictl [-j] tmf -s SID [-l LUN] FUNCTION\n" },
 		{ "tmf", EXIT_USAGE, "kiscsictl: tmf: give the session (-s) and the FUNCTION" },
-		{ "tmf -s 1", EXIT_USAGE, "kiscsictl: tmf: give the session (-s) and the FUNCTION" },
-		{ "tmf -s 1 lun-reset", EXIT_USAGE, "kiscsictl: tmf: lun-reset needs the LUN (-l)" },
+		{ "tmf -s 1", EXIT_USAGE, "kiscsictl: tmf: give the session (-s) and the" },
+		{ "tmf -s 1 lun-reset", EXIT_USAGE, "kiscsictl: tmf: lun-reset needs the LUN" },
 		{ "tmf -s 1 -l 0 bogus", EXIT_USAGE, "kiscsictl: tmf: unknown FUNCTION 'bogus'" },
 		{ "tmf -s 1 -l 0 lun-reset abort-task-set", EXIT_USAGE,
 		  "kiscsictl: tmf: give one FUNCTION, not 'abort-task-set' too" },

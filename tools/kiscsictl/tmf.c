@@ -83,7 +83,8 @@ static int tmf_opt(struct ctl *ctl, struct tmf_args *a, int c, char **argv)
 		a->has_sid = 1;
 		if (!parse_u32(optarg, 0, UINT32_MAX, &a->sid))
 			return 0;
-		fprintf(stderr, "kiscsictl: tmf: -s '%s': give a session number (see kiscsictl list)\n",
+		fprintf(stderr,
+			"kiscsictl: tmf: -s '%s': give a session number (see kiscsictl list)\n",
 			optarg);
 		return EXIT_USAGE;
 	case 'l':
@@ -98,7 +99,8 @@ static int tmf_opt(struct ctl *ctl, struct tmf_args *a, int c, char **argv)
 		return 0;
 	case 1:
 		if (a->has_function) {
-			fprintf(stderr, "kiscsictl: tmf: give one FUNCTION, not '%s' too\n", optarg);
+			fprintf(stderr, "kiscsictl: tmf: give one FUNCTION, not '%s' too\n",
+				optarg);
 			return EXIT_USAGE;
 		}
 		for (i = 0; i < ARRAY_SIZE(tmf_functions); i++) {

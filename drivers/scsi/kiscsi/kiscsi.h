@@ -120,12 +120,12 @@ enum {
 	KISCSI_TASK_QUEUED,	/* on conn->send_list; holds a reference */
 	KISCSI_TASK_STATUS,	/* answered, or ended by task management */
 	KISCSI_TASK_DONE,	/* handed back to the SCSI midlayer */
-	KISCSI_TASK_REASSIGN,	/* its connection failed at ERL 2: held for
-				 * TASK REASSIGN, nothing is taken for it */
-	KISCSI_TASK_SNACK,	/* Data-In from exp_datasn asked for again:
-				 * later ones are dropped until it comes */
-	KISCSI_TASK_RESENT,	/* Data-In was sent again: its status may
-				 * come again, with a StatSN already seen */
+	/* its connection failed at ERL 2: held for TASK REASSIGN */
+	KISCSI_TASK_REASSIGN,
+	/* Data-In from exp_datasn asked again; later ones dropped till then */
+	KISCSI_TASK_SNACK,
+	/* Data-In was sent again: its status may repeat a StatSN seen */
+	KISCSI_TASK_RESENT,
 };
 
 /**

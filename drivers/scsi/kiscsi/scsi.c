@@ -351,6 +351,7 @@ unsigned int kiscsi_conn_hold_tasks(struct kiscsi_conn *conn)
 /* The reassigned task resumes where ExpDataSN said: see kiscsi_tmf_response(). */
 static void task_reassigned(struct kiscsi_task *task)
 {
+	/* Its reset state is seen by the receiver that sees the bit clear. */
 	smp_mb__before_atomic();
 	clear_bit(KISCSI_TASK_REASSIGN, &task->flags);
 }
@@ -681,9 +682,13 @@ static void kiscsi_task_cancel(struct kiscsi_task *task, int result)
 	struct kiscsi_conn *conn = task->conn;
 	unsigned int slot = (unsigned int)atomic_inc_return(&conn->ended_next);
 
-	/* Remembered first: a PDU the target had queued may follow. */
+	/*
+	 * Remembered first: a PDU the target had queued may follow. The
+	 * test_and_set_bit() below is fully ordered: a receiver that sees
+	 * STATUS set sees the ITT in the ring (it reads them the other way
+	 * round, with smp_rmb() between).
+	 */
 	WRITE_ONCE(conn->ended_itt[slot % KISCSI_ENDED_ITTS], task->itt);
-	smp_wmb();
 	if (!test_and_set_bit(KISCSI_TASK_STATUS, &task->flags)) {
 		task->result = result;
 		kiscsi_task_put(task);
