@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Allocation failures on the recovery path, on the debug kernel (KASAN,
+# kmemleak, lockdep; vm-run fails the case on any report): kiscsi's
+# fail_alloc fault attribute (debugfs, CONFIG_FAULT_INJECTION_DEBUG_FS)
+# makes kiscsi's next 3 login and recovery allocations fail at each of 4
+# `ss -K` kills of the connection under verified fio (probability 100,
+# times 3: deterministic and bounded). Each session recovery
+# must get through (a failed login is retried with backoff), fio must see
+# no error and no mismatch, and nothing may leak (kmemleak scans after the
+# case). Skipped where the kernel has no fault attributes (the stock ones).
+
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
+# shellcheck source=SCRIPTDIR/../mcs.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/mcs.sh"
+
+iqn=iqn.2003-01.org.kiscsi.test:failalloc
+fa=/sys/kernel/debug/kiscsi/fail_alloc
+
+mcs_target "$iqn" 64 127.0.0.1
+kiscsi_load
+[ -d "$fa" ] || skip "no $fa (the kernel has no CONFIG_FAULT_INJECTION_DEBUG_FS)"
+sid=$(ks_login -T "$iqn" -p 127.0.0.1)
+ks_wait_up "$sid" 1 60
+dev=$(ks_dev "$sid")
+echo 100 >"$fa/probability"
+echo 1 >"$fa/interval"
+echo 0 >"$fa/times"
+echo 0 >"$fa/verbose"
+for k in 1 2 3 4; do
+	rec=$(ks_get "$sid" .recoveries)
+	local_addr=$(ks_get "$sid" '.connections[0].local')
+	fio_timed_args "$dev" 2 8M 20
+	fio_bg "fa$k" "${VARGS[@]}" --bssplit=4k/50:64k/50 --iodepth=4
+	pid=$FIO_PID
+	wait_for 60 io_flowing "$dev" || fail "no I/O on $dev"
+	echo 3 >"$fa/times"
+	ss -K -tn "sport = :${local_addr##*:} and dport = :3260" >/dev/null
+	wait_for 150 eval "[ \"\$(ks_get $sid .recoveries)\" -gt $rec ] && ks_state_is $sid up" ||
+		fail "kill $k: not recovered in 150 s"
+	[ "$(cat "$fa/times")" = 0 ] || fail "kill $k: $(cat "$fa/times") failures left unused"
+	log "kill $k: recovered; failed logins so far:" \
+		"$(dmesg | grep -cE 'kiscsi: .*login failed' || true)"
+	fio_wait "$pid" "fa$k" 300
+	fio_assert_ok "fa$k"
+done
+echo 0 >"$fa/probability"
+failed=$(dmesg | grep -cE 'kiscsi: .*(out of memory|login failed)' || true)
+log "logins that failed for want of memory (or otherwise): $failed"
+[ "$failed" -gt 0 ] || fail "fail_alloc never made a login fail: the attribute is not wired"
+"$ctl" logout -s "$sid" >/dev/null
+kiscsi_unload
