@@ -183,15 +183,18 @@ static void kiscsi_nop_work(struct work_struct *work)
 
 /*
  * Detach from the socket, stop every context that could touch it, and
- * release it. Idempotent; callers are serialized (err_work, or control
- * operations after cancelling err_work).
+ * release it. Idempotent: err_work and kiscsi_conn_stop() may both call it
+ * at once; conn->stop_mutex makes the second find nothing left to do.
  */
 static void kiscsi_conn_stop_io(struct kiscsi_conn *conn)
 {
 	struct sock *sk;
 
-	if (!conn->sock)
+	mutex_lock(&conn->stop_mutex);
+	if (!conn->sock) {
+		mutex_unlock(&conn->stop_mutex);
 		return;
+	}
 	sk = conn->sock->sk;
 
 	write_lock_bh(&sk->sk_callback_lock);
@@ -212,6 +215,7 @@ static void kiscsi_conn_stop_io(struct kiscsi_conn *conn)
 	mutex_unlock(&conn->send_mutex);
 	sock_release(conn->sock);
 	conn->sock = NULL;
+	mutex_unlock(&conn->stop_mutex);
 }
 
 static void kiscsi_conn_err_work(struct work_struct *work)
@@ -296,6 +300,7 @@ struct kiscsi_conn *kiscsi_conn_alloc(struct kiscsi_session *sess, u16 cid)
 	spin_lock_init(&conn->send_lock);
 	INIT_LIST_HEAD(&conn->send_list);
 	mutex_init(&conn->send_mutex);
+	mutex_init(&conn->stop_mutex);
 	init_completion(&conn->logout_done);
 	return conn;
 }
@@ -307,6 +312,7 @@ struct kiscsi_conn *kiscsi_conn_alloc(struct kiscsi_session *sess, u16 cid)
 void kiscsi_conn_free(struct kiscsi_conn *conn)
 {
 	kiscsi_conn_stop_io(conn);
+	cancel_work_sync(&conn->err_work);
 	kvfree(conn->rx.buf);
 	kfree(conn->nop_data);
 	kfree(conn);
@@ -404,7 +410,14 @@ void kiscsi_conn_stop(struct kiscsi_conn *conn)
 {
 	set_bit(KISCSI_CONN_DEAD, &conn->flags);
 	WRITE_ONCE(conn->state, KISCSI_CONN_STATE_CLOSING);
-	/* A failure reported just before must not run on a freed conn. */
-	cancel_work_sync(&conn->err_work);
+	/*
+	 * A failure may be reported up to here: its reporter (a socket
+	 * callback, io_work, the pinger, an inline sender) won the DEAD bit
+	 * just before and may not have queued err_work yet. Once the socket
+	 * is detached and those contexts have stopped, none is left: then
+	 * err_work is cancelled, or waited for if it runs (its own teardown
+	 * of the socket finds nothing left to do).
+	 */
 	kiscsi_conn_stop_io(conn);
+	cancel_work_sync(&conn->err_work);
 }

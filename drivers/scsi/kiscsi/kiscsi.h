@@ -257,6 +257,8 @@ struct kiscsi_snack {
  * @send_lock: protects @send_list and the task flag QUEUED
  * @send_list: tasks with something to send, in CmdSN order
  * @send_mutex: the one sender: held while building and sending PDUs
+ * @stop_mutex: serializes tearing the socket down (err_work against
+ *	kiscsi_conn_stop())
  * @tx: state of the PDU being sent, under @send_mutex
  * @rx: state of the PDU being received, owned by io_work
  * @nop_ttt: TTT of the target ping to answer
@@ -307,6 +309,7 @@ struct kiscsi_conn {
 	spinlock_t send_lock;		/* protects send_list, TASK_QUEUED */
 	struct list_head send_list;
 	struct mutex send_mutex;	/* the sender and @tx */
+	struct mutex stop_mutex;	/* tearing down @sock */
 
 	struct {
 		struct kiscsi_task *task;	/* task of the PDU, or NULL */
