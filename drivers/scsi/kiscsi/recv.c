@@ -276,6 +276,21 @@ static int rx_status(struct kiscsi_conn *conn, struct kiscsi_task *task, u8 flag
 	return 0;
 }
 
+/*
+ * The StatSN of a Data-In carrying status. Sent again after a SNACK, it
+ * may be one already taken (the damaged PDU's, or one dropped while the
+ * SNACK was out): that one does not advance ExpStatSN again.
+ */
+static int rx_data_in_statsn(struct kiscsi_conn *conn, struct kiscsi_task *task)
+{
+	u32 sn = be32_to_cpu(rx_hdr(conn)->statsn);
+
+	if (task && test_bit(KISCSI_TASK_RESENT, &task->flags) &&
+	    iscsi_sna_lt(sn, conn->exp_statsn))
+		return 0;
+	return rx_statsn(conn, rx_hdr(conn));
+}
+
 static int rx_data_in_done(struct kiscsi_conn *conn)
 {
 	struct iscsi_data_rsp *h = (struct iscsi_data_rsp *)rx_hdr(conn);
@@ -303,13 +318,9 @@ static int rx_data_in_done(struct kiscsi_conn *conn)
 	}
 	if (!(h->flags & ISCSI_FLAG_DATA_STATUS))
 		return 0;
-	/* Sent again after a SNACK: its StatSN may be one already taken. */
-	if (!test_bit(KISCSI_TASK_RESENT, &task->flags) ||
-	    !iscsi_sna_lt(be32_to_cpu(h->statsn), conn->exp_statsn)) {
-		ret = rx_statsn(conn, rx_hdr(conn));
-		if (ret)
-			return ret;
-	}
+	ret = rx_data_in_statsn(conn, task);
+	if (ret)
+		return ret;
 	return rx_status(conn, task, h->flags, ISCSI_STATUS_CMD_COMPLETED,
 			 h->cmd_status, be32_to_cpu(h->residual_count), NULL, 0);
 }
@@ -593,7 +604,7 @@ static int rx_data_in_digest_error(struct kiscsi_conn *conn)
 	}
 out:
 	if (h->flags & ISCSI_FLAG_DATA_STATUS)
-		ret = rx_statsn(conn, rx_hdr(conn));
+		ret = rx_data_in_statsn(conn, task);
 	kiscsi_rx_reset(conn);
 	return ret;
 }
