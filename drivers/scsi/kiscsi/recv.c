@@ -526,6 +526,17 @@ static int rx_reject(struct kiscsi_conn *conn)
 	/* The rejected header is the data segment (11.17.3). */
 	if (conn->rx.dlen >= ISCSI_HDR_LEN)
 		itt = hdr_itt((struct iscsi_hdr *)conn->rx.buf);
+	/*
+	 * 7.8, 11.17.1: a data digest error in what we sent. From level 1 on
+	 * the target asks for the data again (a recovery R2T) or ends the
+	 * command with a CHECK CONDITION; either way nothing else is to do.
+	 */
+	if (h->reason == ISCSI_REASON_DATA_DIGEST_ERROR &&
+	    conn->sess->params.error_recovery_level > 0) {
+		pr_info_ratelimited("session %u conn %u itt 0x%08x: the target got a damaged data segment; it asks for it again\n",
+				    conn->sess->shost->host_no, conn->cid, itt);
+		return rx_statsn(conn, rx_hdr(conn));
+	}
 	bad_pdu(conn, itt, "target rejected a PDU, reason 0x%02x", h->reason);
 	return -EPROTO;
 }
