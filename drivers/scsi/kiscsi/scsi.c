@@ -644,7 +644,8 @@ static int kiscsi_tmf(struct kiscsi_conn *conn, u8 function, u64 lun,
 	sess->tmf.function = function;
 	sess->tmf.lun = lun;
 	sess->tmf.rtt = task ? task->itt : ISCSI_RESERVED_TAG;
-	sess->tmf.refcmdsn = task ? task->cmdsn : 0;
+	/* 11.5.5: RefCmdSN only for ABORT TASK, reserved otherwise. */
+	sess->tmf.refcmdsn = function == ISCSI_TM_FUNC_ABORT_TASK ? task->cmdsn : 0;
 	sess->tmf.task = task;
 	/* 11.5.5: TASK REASSIGN says where the data resumes; 0 otherwise. */
 	sess->tmf.exp_datasn = 0;

@@ -1,0 +1,223 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ErrorRecoveryLevel 2 connection recovery against erl_target.py, a scripted
+# target that implements it (LIO's level 2 path crashes its kernel when it
+# reassigns tasks, and answers TASK REASSIGN with shifted response codes).
+#
+# For sessions of 1 and of 2 connections at ErrorRecoveryLevel 2: while fio
+# runs mixed reads and writes of 4k-256k with every write read back and
+# checked, `ss -K` resets one connection (a random one; the target gets a
+# RST), KISCSI_ERL2_KILLS times (default 8), each with its own timed fio
+# run. Each kill must be recovered by connection recovery alone:
+#
+#  - kiscsi logs the killed connection in again with its CID and the
+#    session's TSIH (the target logs a connection reinstatement, never a
+#    new session), the connection's `recoveries` counts the kill and the
+#    session's `recoveries` stays 0;
+#  - its outstanding commands move with TASK REASSIGN (the target resumes
+#    reads from ExpDataSN, asks for the write data it lacks, re-sends lost
+#    statuses) or are retried when the target never got them: `reassigned`
+#    + `retried` over the kills is above 0, and the target saw TASK
+#    REASSIGN answered "function complete";
+#  - fio sees no error and no mismatch, and after the kills the whole disk
+#    read through kiscsi has the sha256 of the target's RAM disk;
+#  - the target logged no protocol error, dropped no task at
+#    DefaultTime2Retain, and at logout no task was left waiting for
+#    reassignment.
+#
+# Each kill's pause (fio's largest completion latency) is printed as
+# "pause_ms=N erl=2 conns=N kill=K" with a summary per connection count: a
+# measurement, not an assertion. KISCSI_ERL2_T2W sets DefaultTime2Wait
+# (default 1, offered by both sides). The target's log is copied to the
+# output directory as <case>-target.log. ~8-12 s per kill under TCG.
+
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
+# shellcheck source=SCRIPTDIR/../mcs.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/mcs.sh"
+
+iqn=iqn.2003-01.org.kiscsi.test:erl2
+port=3262
+kills=${KISCSI_ERL2_KILLS:-8}
+t2w=${KISCSI_ERL2_T2W:-1}
+fio_mix=(--bssplit=4k/40:16k/20:64k/20:256k/20 --iodepth=8)
+tlog=/tmp/erl2-target.log
+terr=/tmp/erl2-target.err
+target_py=$KISCSI_SRC/tools/testing/selftests/kiscsi/erl_target.py
+target_pid=
+
+# On exit: stop fio (mcs_cleanup) and the target; keep the target's log.
+erl2_cleanup() {
+	mcs_cleanup
+	if [ -n "$target_pid" ]; then
+		kill "$target_pid" 2>/dev/null || true
+		wait "$target_pid" 2>/dev/null || true
+	fi
+	cp -f "$tlog" "$KISCSI_OUT/$KISCSI_CASE-target.log" 2>/dev/null || true
+	if [ -s "$terr" ]; then
+		echo "erl_target.py stderr:" >&2
+		cat "$terr" >&2
+	fi
+}
+trap erl2_cleanup EXIT
+
+# tlog_count JQ: events of the target's log for which JQ is true.
+tlog_count() {
+	jq -s "[.[] | select($1)] | length" "$tlog"
+}
+
+# tlog_above JQ N: more than N such events.
+tlog_above() {
+	[ "$(tlog_count "$1")" -gt "$2" ]
+}
+
+# tlog_show JQ: those events, one line each (at most 20).
+tlog_show() {
+	jq -c "select($1)" "$tlog" | head -20 >&2 || true
+}
+
+# back_up SID N PORT: the session is up with N connections, all up, and
+# the killed socket (local PORT) is gone from the list.
+back_up() {
+	ks_sess "$1" | jq -e --argjson n "$2" --arg p ":$3" '
+		.state == "up" and (.connections | length) == $n and
+		all(.connections[]; .state == "up" and ((.local // "") | endswith($p) | not))' \
+		>/dev/null
+}
+
+# conn_recovered SID CID REC CREC: connection CID was recovered (its
+# `recoveries` above CREC) and the session was not (still REC).
+conn_recovered() {
+	ks_sess "$1" | jq -e --argjson cid "$2" --argjson r "$3" --argjson cr "$4" '
+		(.connections[] | select(.cid == $cid) | .recoveries) > $cr and
+		.recoveries == $r' >/dev/null
+}
+
+# moved SID: reassigned + retried over the session's connections.
+moved() {
+	ks_get "$1" '[.connections[] | .reassigned + .retried] | add'
+}
+
+# disk_sha_check DEV: the sha256 of the whole disk DEV read through kiscsi
+# and the target's sha256 of its RAM disk (SIGUSR1) must match.
+disk_sha_check() {
+	local dev=$1 mine theirs n
+	mine=$(dd if="$dev" bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1)
+	n=$(tlog_count '.event == "disk_sha256"')
+	kill -USR1 "$target_pid"
+	wait_for 30 tlog_above '.event == "disk_sha256"' "$n" ||
+		fail "the target did not report its disk's sha256"
+	theirs=$(jq -r 'select(.event == "disk_sha256") | .sha256' "$tlog" | tail -1)
+	log "disk sha256 through kiscsi $mine, target $theirs"
+	[ "$mine" = "$theirs" ] || fail "the disk read through kiscsi differs from the target's"
+}
+
+rm -f "$tlog" "$terr"
+python3 "$target_py" --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
+	--erl 2 --t2w "$t2w" --log "$tlog" --timeout 1200 2>"$terr" &
+target_pid=$!
+wait_for 15 grep -q '"listening"' "$tlog" || fail "erl_target.py did not start"
+kiscsi_load
+mark=$(dmesg_mark)
+
+for nc in 1 2; do
+	sid=$(ks_login -T "$iqn" -p "127.0.0.1:$port" -c "$nc" \
+		-o ErrorRecoveryLevel=2 -o "DefaultTime2Wait=$t2w")
+	ks_wait_up "$sid" "$nc" 30
+	erl=$(ks_get "$sid" '.params.ErrorRecoveryLevel')
+	[ "$erl" = 2 ] || fail "ErrorRecoveryLevel $erl, not 2"
+	tsih=$(ks_get "$sid" .tsih)
+	isid=$(ks_get "$sid" .isid)
+	log "session $sid: tsih $tsih, DefaultTime2Wait $(ks_get "$sid" '.params.DefaultTime2Wait')"
+	dev=$(ks_dev "$sid")
+	pauses=()
+	runtime=$((nc == 1 ? 6 : 8))
+	for ((k = 1; k <= kills; k++)); do
+		cid=$((RANDOM % nc))
+		local_addr=$(ks_get "$sid" ".connections[] | select(.cid == $cid) | .local")
+		rec=$(ks_get "$sid" .recoveries)
+		crec=$(ks_get "$sid" ".connections[] | select(.cid == $cid) | .recoveries")
+		moved0=$(moved "$sid")
+		name=erl2-c$nc-$k
+		fio_timed_args "$dev" 2 32M "$runtime"
+		fio_bg "$name" "${VARGS[@]}" "${fio_mix[@]}"
+		pid=$FIO_PID
+		wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+		! proc_gone "$pid" || fail "fio ended before the kill"
+		out=$(ss -K -tn "sport = :${local_addr##*:} and dport = :$port")
+		grep -q ":${local_addr##*:}" <<<"$out" || fail "ss -K: no socket $local_addr"
+		t0=$(date +%s%N)
+		wait_for 60 conn_recovered "$sid" "$cid" "$rec" "$crec" || {
+			ks_show "$sid"
+			fail "kill $k (cid $cid): no connection recovery, or a session recovery"
+		}
+		wait_for 60 back_up "$sid" "$nc" "${local_addr##*:}" || {
+			ks_show "$sid"
+			fail "kill $k: session $sid not back with $nc connection(s) in 60 s"
+		}
+		back_ms=$((($(date +%s%N) - t0) / 1000000))
+		fio_wait "$pid" "$name" 120
+		fio_assert_ok "$name"
+		p=$(fio_clat_max_ms "$name")
+		pauses+=("$p")
+		reinst=$(tlog_count ".event == \"conn_reinstated\" and .tsih == $tsih")
+		[ "$reinst" -eq "$k" ] || {
+			tlog_show ".tsih == $tsih and (.event | test(\"login|conn_|session\"))"
+			fail "kill $k: the target saw $reinst connection reinstatements in session $tsih"
+		}
+		echo "pause_ms=$p erl=2 conns=$nc kill=$k cid=$cid back_in_list_ms=$back_ms" \
+			"moved=$(($(moved "$sid") - moved0))"
+	done
+	ks_show "$sid"
+	rec=$(ks_get "$sid" .recoveries)
+	mv=$(moved "$sid")
+	ok0=$(tlog_count ".event == \"task_reassign\" and .tsih == $tsih and .response == 0")
+	other=$(tlog_count ".event == \"task_reassign\" and .tsih == $tsih and .response != 0 and .response != 1")
+	sorted=$(printf '%s\n' "${pauses[@]}" | sort -n)
+	echo "pause_summary erl=2 conns=$nc kills=$kills session_recoveries=$rec" \
+		"reassigned=$(ks_get "$sid" '[.connections[].reassigned] | add')" \
+		"retried=$(ks_get "$sid" '[.connections[].retried] | add')" \
+		"target_reassign_complete=$ok0" \
+		"target_reassign_no_task=$(tlog_count ".event == \"task_reassign\" and .tsih == $tsih and .response == 1")" \
+		"min_ms=$(head -1 <<<"$sorted")" \
+		"median_ms=$(sed -n "$(((kills + 1) / 2))p" <<<"$sorted")" \
+		"max_ms=$(tail -1 <<<"$sorted")"
+	# What the reassigned tasks needed (where the kills landed decides).
+	jq -rs --argjson t "$tsih" '[.[] | select(.event == "task_reassign" and .tsih == $t)] |
+		"target_reassign: total=\(length)" +
+		" read_from_0=\([.[] | select(.response == 0 and .dir == "read" and .expdatasn == 0)] | length)" +
+		" read_from_mid=\([.[] | select(.response == 0 and .dir == "read" and .expdatasn > 0)] | length)" +
+		" write_wanting_data=\([.[] | select(.response == 0 and .state == "data")] | length)" +
+		" status_only=\([.[] | select(.response == 0 and .state == "done" and .dir != "read")] | length)" +
+		" not_started=\([.[] | select(.response == 0 and .state == "queued")] | length)" +
+		" no_task=\([.[] | select(.response == 1)] | length)"' "$tlog"
+	echo "target_retries: $(tlog_count ".event == \"retry\" and .tsih == $tsih")"
+	[ "$rec" -eq 0 ] || fail "ERL 2: $rec session recoveries"
+	[ "$mv" -gt 0 ] || fail "ERL 2: $kills kills under I/O moved no command (reassigned + retried)"
+	[ "$ok0" -gt 0 ] || fail "the target answered no TASK REASSIGN with function complete"
+	[ "$other" -eq 0 ] || {
+		tlog_show ".event == \"task_reassign\" and .response != 0 and .response != 1"
+		fail "the target answered $other TASK REASSIGN with neither 0 nor 1"
+	}
+	[ "$(tlog_count ".event == \"session_reinstated\" and .isid == \"$isid\"")" -eq 0 ] ||
+		fail "the session was reinstated at the target"
+	disk_sha_check "$dev"
+	"$ctl" logout -s "$sid" >/dev/null
+	wait_for 15 tlog_above ".event == \"session_closed\" and .tsih == $tsih" 0 ||
+		fail "the target did not see session $tsih end"
+	closed=$(jq -c "select(.event == \"session_closed\" and .tsih == $tsih)" "$tlog")
+	log "target: $closed"
+	jq -e '(.why | test("logout|logged out")) and .recovery_left == []' <<<"$closed" \
+		>/dev/null || fail "session $tsih did not end by logout with no task left waiting for reassignment"
+done
+
+errs=$(tlog_count '.event == "protocol_error" or .event == "task_dropped"')
+[ "$errs" -eq 0 ] || {
+	tlog_show '.event == "protocol_error" or .event == "task_dropped"'
+	fail "the target logged $errs protocol error(s) or dropped task(s)"
+}
+dmesg_since "$mark" | grep -E 'connection recovery|TASK REASSIGN|itt 0x' | sort | uniq -c |
+	sort -rn | head -5 >&2 || true
+kiscsi_unload
+dmesg_check "$mark"

@@ -1,0 +1,1470 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A scripted iSCSI target with ErrorRecoveryLevel 2 connection recovery.
+
+For the kiscsi cases that need what LIO cannot do: task reassignment after
+a connection failure (RFC 7143 6.2.2, 7.1.4.3, 11.5.1 TASK REASSIGN). One
+target, one LUN (LUN 0, a RAM disk of 512-byte blocks), any number of
+sessions of several connections each (MC/S). Python 3 standard library
+only; one reader and one writer thread per connection, one lock for all.
+
+What it does:
+  - Login: security then operational stage, or straight to operational; no
+    authentication (AuthMethod=None). Every key the initiator sends is
+    answered (HeaderDigest/DataDigest None only: no CRC32C; InitialR2T=Yes,
+    MaxOutstandingR2T=1, DataPDUInOrder and DataSequenceInOrder Yes,
+    MaxBurstLength 262144, FirstBurstLength 65536, MaxConnections 8; the
+    target declares MaxRecvDataSegmentLength 8192, so writes move in
+    several Data-Out PDUs; unknown keys: NotUnderstood). Leading login
+    (TSIH 0): new session, or session reinstatement (same initiator and
+    ISID: the old session and its tasks are dropped). Non-leading login:
+    joins the session (class 2/0x0a "session does not exist" for an
+    unknown TSIH); the CID of an existing connection is a connection
+    reinstatement: the old connection is closed and, at level 2, its tasks
+    wait for TASK REASSIGN, less the ones whose status the login's
+    ExpStatSN acknowledges.
+  - Full feature phase: CmdSN order across the connections of a session
+    (a window of --cmd-window), immediate PDUs at once; ExpStatSN
+    acknowledges statuses. SCSI: TEST UNIT READY, INQUIRY (+ VPD 0x00,
+    0x80, 0x83), READ CAPACITY(10)/(16), REPORT LUNS, MODE SENSE(6)/(10),
+    READ(10)/(16), WRITE(10)/(16), SYNCHRONIZE CACHE(10)/(16); anything
+    else CHECK CONDITION. Reads: Data-In of at most the initiator's
+    MaxRecvDataSegmentLength (and --max-data-in), status in the last one.
+    Writes: immediate data, then one R2T at a time; applied once, when all
+    data is in. NOP-Out, Text (SendTargets), Logout (close session, close
+    connection, remove for recovery), SNACK (rejected).
+  - Task management: ABORT TASK, ABORT TASK SET, CLEAR TASK SET, CLEAR
+    ACA, LOGICAL UNIT RESET, TARGET WARM RESET, TASK REASSIGN (0 and the
+    task resumes on the new connection: Data-In from ExpDataSN, or R2Ts
+    from R2TSN ExpDataSN for the data missing, or its status; 1 for an
+    unknown task, which the initiator then retries; 3 while the task's
+    connection is alive; 4 below level 2).
+  - A connection lost at level 2 keeps its tasks (those with an
+    unacknowledged status too) for DefaultTime2Retain after
+    DefaultTime2Wait; below level 2 the whole session is dropped.
+  - A command sent again with the ITT and CmdSN of one already received
+    (a retry, 6.2.1) is not executed again: its data and status are sent
+    again on the connection it came on.
+  - Anything the initiator does wrong is logged as "protocol_error" and
+    its connection closed.
+
+Options:
+  --listen ADDR:PORT    listen there (repeatable; default 127.0.0.1:3262)
+  --target-name IQN     the target's name (default iqn.2003-01.org.kiscsi.test:erl)
+  --size-mb N           RAM disk size in MiB (default 64)
+  --erl N               ErrorRecoveryLevel offered (default 2; result: min)
+  --t2w S               DefaultTime2Wait offered (default 1; result: max)
+  --t2r S               DefaultTime2Retain offered (default 20; result: min)
+  --max-data-in N       largest Data-In segment (default 8192; also capped
+                        by the initiator's MaxRecvDataSegmentLength)
+  --cmd-window N        CmdSN window: MaxCmdSN = ExpCmdSN + N - 1 (default 32)
+  --log FILE            one JSON line per event (default stdout)
+  --timeout S           exit after S seconds (default 3600)
+
+Events (field "event"): listening, login, login_failed, session_new,
+session_reinstated, session_closed (with "why", and "recovery_left": the
+tasks still waiting for reassignment), conn_reinstated (with "acked": the
+tasks the login's ExpStatSN acknowledged, "waiting": the others), conn_lost,
+logout, tmf, task_reassign (ITT, ExpDataSN, response, the task's state),
+retry ("known": the target had the command), task_dropped (at
+DefaultTime2Retain), protocol_error, disk_sha256 (on SIGUSR1), exit. Every
+line has "t" (seconds since start); ITTs are "0x%08x" strings.
+
+  erl_target.py --listen 127.0.0.1:3262 --size-mb 64 --erl 2 --t2w 1 \\
+      --log /tmp/erl2-target.log &
+  kill -USR1 $!     # logs {"event": "disk_sha256", ...}
+"""
+
+import argparse
+import collections
+import hashlib
+import json
+import os
+import queue
+import random
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+
+BHS = 48
+BLOCK = 512
+RSVD = 0xFFFFFFFF
+ZERO8 = bytes(8)
+
+# Initiator opcodes
+OP_NOP_OUT, OP_SCSI_CMD, OP_TMF, OP_LOGIN, OP_TEXT, OP_DATA_OUT, OP_LOGOUT = range(7)
+OP_SNACK = 0x10
+# Target opcodes
+OP_NOP_IN = 0x20
+OP_SCSI_RSP = 0x21
+OP_TMF_RSP = 0x22
+OP_LOGIN_RSP = 0x23
+OP_TEXT_RSP = 0x24
+OP_DATA_IN = 0x25
+OP_LOGOUT_RSP = 0x26
+OP_R2T = 0x31
+OP_REJECT = 0x3F
+
+TMF_NAMES = {1: "ABORT TASK", 2: "ABORT TASK SET", 3: "CLEAR ACA",
+             4: "CLEAR TASK SET", 5: "LOGICAL UNIT RESET",
+             6: "TARGET WARM RESET", 7: "TARGET COLD RESET",
+             8: "TASK REASSIGN"}
+TMF_COMPLETE, TMF_NO_TASK, TMF_NO_LUN, TMF_ALLEGIANT, TMF_NO_FAILOVER, \
+    TMF_NOT_SUPPORTED = range(6)
+
+SAM_GOOD = 0x00
+SAM_CHECK = 0x02
+
+CLOSE_AFTER = object()     # writer queue: close once all before is sent
+
+
+class ProtoError(Exception):
+    """The initiator broke the protocol: the connection is closed."""
+
+
+class ConnGone(Exception):
+    """The socket ended."""
+
+
+# ------------------------------------------------------------ helpers
+
+def be32(b, o):
+    return int.from_bytes(b[o:o + 4], "big")
+
+
+def be16(b, o):
+    return int.from_bytes(b[o:o + 2], "big")
+
+
+def sn_add(a, n):
+    return (a + n) & 0xFFFFFFFF
+
+
+def sn_lt(a, b):
+    """Serial number arithmetic (RFC 1982, 32 bits): a < b."""
+    return a != b and ((b - a) & 0xFFFFFFFF) < 0x80000000
+
+
+def sn_diff(a, b):
+    """b - a in serial arithmetic (positive when a < b)."""
+    d = (b - a) & 0xFFFFFFFF
+    return d - 0x100000000 if d >= 0x80000000 else d
+
+
+def hx(v):
+    return "0x%08x" % v
+
+
+def pad4(n):
+    return (4 - n % 4) % 4
+
+
+def pdu(op, flags=0, b2=0, b3=0, data=b"", lun=ZERO8, itt=0, w20=0, w24=0,
+        w28=0, w32=0, w36=0, w40=0, w44=0):
+    """A whole PDU: the BHS (no AHS, no digests), data, padding."""
+    hdr = struct.pack(">4BI8s8I", op, flags, b2, b3, len(data) & 0xFFFFFF,
+                      lun, itt, w20, w24, w28, w32, w36, w40, w44)
+    if not data:
+        return hdr
+    return hdr + bytes(data) + bytes(pad4(len(data)))
+
+
+def parse_text(data):
+    """Key=value pairs of a text segment, in order; raises on bad text."""
+    pairs = []
+    for item in bytes(data).split(b"\0"):
+        if not item:
+            continue
+        k, sep, v = item.partition(b"=")
+        if not sep or not k:
+            raise ProtoError("malformed text key %r" % item[:64])
+        pairs.append((k.decode("utf-8", "replace"), v.decode("utf-8", "replace")))
+    return pairs
+
+
+def text(pairs):
+    return b"".join(("%s=%s" % kv).encode() + b"\0" for kv in pairs)
+
+
+def decode_lun(raw):
+    """LUN number of an 8-byte LUN field (peripheral or flat addressing of
+    the first level); 0xffff for anything else."""
+    if raw[2:] != bytes(6) or raw[0] >> 6 not in (0, 1):
+        return 0xFFFF
+    return ((raw[0] & 0x3F) << 8) | raw[1]
+
+
+def sense_fixed(key, asc, ascq):
+    s = bytearray(18)
+    s[0] = 0x70
+    s[2] = key
+    s[7] = 10
+    s[12] = asc
+    s[13] = ascq
+    return bytes(s)
+
+
+# ------------------------------------------------------------ state
+
+class Target:
+    def __init__(self, args):
+        self.args = args
+        self.lock = threading.RLock()
+        self.disk = bytearray(args.size_mb * 1048576)
+        self.blocks = len(self.disk) // BLOCK
+        self.sessions = {}          # tsih -> Session
+        self.next_tsih = random.randrange(1, 0x8000)
+        self.next_ttt = random.randrange(1, 0x10000)
+        self.t0 = time.monotonic()
+        self.logf = open(args.log, "a", buffering=1) if args.log else sys.stdout
+        self.loglock = threading.Lock()
+        self.serial = hashlib.sha256(args.target_name.encode()).hexdigest()[:16].upper()
+        self.portals = args.listen
+
+    def log(self, event, **kw):
+        kw["event"] = event
+        kw["t"] = round(time.monotonic() - self.t0, 3)
+        line = json.dumps(kw, sort_keys=True)
+        with self.loglock:
+            self.logf.write(line + "\n")
+            self.logf.flush()
+
+    def ttt(self):
+        self.next_ttt = (self.next_ttt + 1) & 0x7FFFFFFF or 1
+        return self.next_ttt
+
+    def tsih(self):
+        while True:
+            self.next_tsih = (self.next_tsih % 0xFFFF) + 1
+            if self.next_tsih not in self.sessions:
+                return self.next_tsih
+
+
+class Session:
+    def __init__(self, tgt, tsih, isid, iname, tname, params, discovery,
+                 cmdsn):
+        self.tgt = tgt
+        self.tsih = tsih
+        self.isid = isid
+        self.iname = iname
+        self.tname = tname
+        self.params = params
+        self.discovery = discovery
+        self.erl = int(params.get("ErrorRecoveryLevel", 0))
+        self.t2w = int(params.get("DefaultTime2Wait", 2))
+        self.t2r = int(params.get("DefaultTime2Retain", 20))
+        self.max_burst = int(params.get("MaxBurstLength", 262144))
+        self.first_burst = int(params.get("FirstBurstLength", 65536))
+        self.immediate_data = params.get("ImmediateData", "Yes") == "Yes"
+        self.max_conns = int(params.get("MaxConnections", 1))
+        self.exp_cmdsn = cmdsn
+        self.window = tgt.args.cmd_window
+        self.pending = {}           # CmdSN -> ("task", Task) | ("pdu", conn, hdr, data)
+        self.tasks = {}             # ITT -> Task (until its status is acknowledged)
+        self.conns = {}             # CID -> Conn (alive, or failed and not replaced)
+        self.noexist = {}           # ITT -> time answered "task does not exist"
+        self.closed = False
+        self.lost_since = None      # all connections gone since (ERL 2)
+        self.stats = collections.Counter()
+
+    def max_cmdsn(self):
+        return sn_add(self.exp_cmdsn, self.window - 1)
+
+    def live_conns(self):
+        return [c for c in self.conns.values() if not c.dead]
+
+    def sid(self):
+        return {"tsih": self.tsih, "isid": self.isid.hex()}
+
+
+class Task:
+    def __init__(self, conn, hdr, imm):
+        self.itt = be32(hdr, 16)
+        self.cmdsn = be32(hdr, 24)
+        self.immediate = bool(hdr[0] & 0x40)
+        self.lun_raw = bytes(hdr[8:16])
+        self.lun = decode_lun(self.lun_raw)
+        self.read = bool(hdr[1] & 0x40)
+        self.write = bool(hdr[1] & 0x20)
+        self.edtl = be32(hdr, 20)
+        self.cdb = bytes(hdr[32:48])
+        self.conn = conn
+        self.state = "queued"       # queued -> (data ->) done
+        self.imm = bytes(imm)
+        self.buf = None
+        self.received = 0
+        self.r2t = None             # [ttt, offset, length, next DataSN]
+        self.r2tsn = 0
+        self.status = SAM_GOOD
+        self.sense = b""
+        self.data = b""
+        self.rflags = 0
+        self.resid = 0
+        self.plan = None            # Data-In PDUs: [(offset, length)]
+        self.status_conn = None
+        self.status_statsn = None
+        self.lost_at = None
+        self.aborted = False
+        self.executions = 0
+
+    def direction(self):
+        return "write" if self.write else "read" if self.read else "none"
+
+
+class Conn:
+    def __init__(self, tgt, sock, peer):
+        self.tgt = tgt
+        self.sock = sock
+        self.peer = peer
+        self.sess = None
+        self.cid = None
+        self.statsn = random.randrange(0, 0x100000000)
+        self.dead = False
+        self.closing = False        # logged out: its end is no failure
+        self.ffp = False
+        self.max_data_in = 8192     # the initiator's MaxRecvDataSegmentLength
+        self.acks = collections.deque()   # (StatSN, Task) in StatSN order
+        self.wq = queue.Queue()
+        self.rf = sock.makefile("rb", buffering=262144)
+        self.writer = threading.Thread(target=self.write_loop, daemon=True)
+        self.writer.start()
+
+    def name(self):
+        return "%s:%d" % self.peer[:2]
+
+    def take_statsn(self):
+        s = self.statsn
+        self.statsn = sn_add(s, 1)
+        return s
+
+    def send(self, buf):
+        if not self.dead:
+            self.wq.put(buf)
+
+    def close_after_send(self):
+        self.wq.put(CLOSE_AFTER)
+
+    def kill(self):
+        """Close now: the reader sees the end, the writer stops."""
+        self.dead = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.wq.put(None)
+
+    def write_loop(self):
+        while True:
+            item = self.wq.get()
+            if item is None:
+                return
+            bufs = []
+            size = 0
+            close = item is CLOSE_AFTER
+            if not close:
+                bufs.append(item)
+                size = len(item)
+            while not close and size < 1048576:
+                try:
+                    item = self.wq.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self.wq.put(None)
+                    break
+                if item is CLOSE_AFTER:
+                    close = True
+                    break
+                bufs.append(item)
+                size += len(item)
+            try:
+                if bufs:
+                    self.sock.sendall(b"".join(bufs))
+                if close:
+                    self.sock.shutdown(socket.SHUT_RDWR)
+                    return
+            except OSError:
+                try:
+                    self.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+
+    def read_exact(self, n):
+        if n == 0:
+            return b""
+        try:
+            b = self.rf.read(n)
+        except (OSError, ValueError) as e:
+            raise ConnGone(str(e) or type(e).__name__)
+        if b is None or len(b) < n:
+            raise ConnGone("end of stream" if not b else
+                           "end of stream in a PDU (%d of %d bytes)" % (len(b), n))
+        return b
+
+    def read_pdu(self):
+        hdr = self.read_exact(BHS)
+        ahs = hdr[4] * 4
+        dlen = int.from_bytes(hdr[5:8], "big")
+        limit = 8192 if self.ffp else 65536
+        if dlen > limit:
+            raise ProtoError("data segment of %d bytes, above our "
+                             "MaxRecvDataSegmentLength %d" % (dlen, limit))
+        if ahs:
+            self.read_exact(ahs)
+        data = self.read_exact(dlen + pad4(dlen))[:dlen] if dlen else b""
+        return hdr, data
+
+
+# ------------------------------------------------------------ the target
+
+class Server:
+    def __init__(self, args):
+        self.t = Target(args)
+        self.args = args
+
+    log = property(lambda self: self.t.log)
+
+    # -------------------------------------------------------- PDUs out
+
+    def sn_fields(self, sess, cmdsn=None):
+        if sess is None:
+            return cmdsn, cmdsn
+        return sess.exp_cmdsn, sess.max_cmdsn()
+
+    def send_status(self, task, conn, pdu_bytes_fn):
+        """Send a PDU carrying task's status on conn; record its StatSN."""
+        s = conn.take_statsn()
+        conn.send(pdu_bytes_fn(s))
+        task.status_conn = conn
+        task.status_statsn = s
+        conn.acks.append((s, task))
+
+    def scsi_rsp(self, task, conn, exp_datasn):
+        sess = conn.sess
+        data = b""
+        if task.sense:
+            data = len(task.sense).to_bytes(2, "big") + task.sense
+        flags = 0x80 | task.rflags
+
+        def build(s):
+            exp, mx = self.sn_fields(sess)
+            return pdu(OP_SCSI_RSP, flags, 0, task.status, data, ZERO8, task.itt,
+                       0, s, exp, mx, exp_datasn, 0, task.resid)
+        self.send_status(task, conn, build)
+
+    def make_plan(self, task, conn, start=0):
+        size = max(512, min(conn.max_data_in, self.args.max_data_in))
+        plan = [] if task.plan is None else task.plan[:start]
+        off = plan[-1][0] + plan[-1][1] if plan else 0
+        while off < len(task.data):
+            n = min(size, len(task.data) - off)
+            plan.append((off, n))
+            off += n
+        task.plan = plan
+
+    def send_result(self, task, from_datasn=0):
+        """Send a finished task's Data-In from from_datasn and its status."""
+        conn = task.conn
+        if conn is None or conn.dead:
+            return
+        sess = conn.sess
+        if task.data and task.status == SAM_GOOD:
+            size = max(512, min(conn.max_data_in, self.args.max_data_in))
+            if task.plan is None:
+                self.make_plan(task, conn)
+            elif from_datasn < len(task.plan) and \
+                    any(n > size for _, n in task.plan[from_datasn:]):
+                self.make_plan(task, conn, from_datasn)
+            plan = task.plan
+            if from_datasn > len(plan):
+                self.proto_error(conn, "TASK REASSIGN ExpDataSN %d beyond the %d "
+                                 "Data-In PDUs of itt %s" % (from_datasn, len(plan),
+                                                             hx(task.itt)), close=False)
+                from_datasn = len(plan)
+            for i in range(from_datasn, len(plan)):
+                off, n = plan[i]
+                last = i == len(plan) - 1
+                chunk = task.data[off:off + n]
+                exp, mx = self.sn_fields(sess)
+                if not last:
+                    conn.send(pdu(OP_DATA_IN, 0, 0, 0, chunk, ZERO8, task.itt,
+                                  RSVD, 0, exp, mx, i, off, 0))
+                    continue
+
+                def build(s, chunk=chunk, i=i, off=off):
+                    exp, mx = self.sn_fields(sess)
+                    return pdu(OP_DATA_IN, 0x81 | task.rflags, 0, task.status,
+                               chunk, ZERO8, task.itt, RSVD, s, exp, mx, i, off,
+                               task.resid)
+                self.send_status(task, conn, build)
+            if from_datasn >= len(plan):
+                self.scsi_rsp(task, conn, len(plan))
+        else:
+            self.scsi_rsp(task, conn, 0)
+
+    def send_r2t(self, task):
+        conn = task.conn
+        if conn is None or conn.dead or task.r2t is not None:
+            return
+        sess = conn.sess
+        off = task.received
+        n = min(sess.max_burst, task.edtl - off)
+        ttt = self.t.ttt()
+        task.r2t = [ttt, off, n, 0]
+        exp, mx = self.sn_fields(sess)
+        conn.send(pdu(OP_R2T, 0x80, 0, 0, b"", task.lun_raw, task.itt, ttt,
+                      conn.statsn, exp, mx, task.r2tsn, off, n))
+        task.r2tsn = sn_add(task.r2tsn, 1)
+
+    def reject(self, conn, hdr, reason):
+        sess = conn.sess
+        exp, mx = self.sn_fields(sess, 0)
+        conn.send(pdu(OP_REJECT, 0x80, reason, 0, bytes(hdr[:BHS]), ZERO8, RSVD, 0,
+                      conn.take_statsn(), exp or 0, mx or 0, 0, 0, 0))
+
+    def proto_error(self, conn, what, close=True):
+        sess = conn.sess
+        self.log("protocol_error", cid=conn.cid, peer=conn.name(), what=what,
+                 **(sess.sid() if sess else {}))
+        if sess:
+            sess.stats["protocol_errors"] += 1
+        if close:
+            raise ProtoError(what)
+
+    # -------------------------------------------------------- SCSI
+
+    def check(self, task, key, asc, ascq):
+        task.status = SAM_CHECK
+        task.sense = sense_fixed(key, asc, ascq)
+        task.data = b""
+
+    def scsi_exec(self, task):
+        """Run the CDB: sets status, sense, data (reads), writes the disk."""
+        t = self.t
+        cdb = task.cdb
+        op = cdb[0]
+        task.executions += 1
+        if task.executions > 1:
+            self.log("protocol_error", what="internal: itt %s executed %d times" %
+                     (hx(task.itt), task.executions))
+        data = b""
+        if task.lun != 0 and op not in (0x12, 0xA0):
+            return self.check(task, 0x05, 0x25, 0x00)
+        if op == 0x00:                  # TEST UNIT READY
+            pass
+        elif op == 0x12:                # INQUIRY
+            alloc = be16(cdb, 3)
+            if task.lun != 0:
+                data = bytes([0x7F, 0, 6, 2, 31, 0, 0, 2]) + b"KISCSI  " + \
+                    b"ERL TARGET      " + b"0001"
+                if cdb[1] & 1:
+                    data = bytes([0x7F, cdb[2], 0, 0])
+            elif cdb[1] & 1:
+                page = cdb[2]
+                if page == 0x00:
+                    data = bytes([0, 0, 0, 3, 0x00, 0x80, 0x83])
+                elif page == 0x80:
+                    sn = t.serial.encode()
+                    data = bytes([0, 0x80, 0, len(sn)]) + sn
+                elif page == 0x83:
+                    ident = b"KISCSI  " + t.serial.encode()
+                    desig = bytes([0x02, 0x01, 0, len(ident)]) + ident
+                    naa = bytes([0x01, 0x03, 0, 8]) + \
+                        bytes.fromhex("5" + t.serial[:15])
+                    body = desig + naa
+                    data = bytes([0, 0x83]) + len(body).to_bytes(2, "big") + body
+                else:
+                    return self.check(task, 0x05, 0x24, 0x00)
+            else:
+                if cdb[2]:
+                    return self.check(task, 0x05, 0x24, 0x00)
+                data = bytes([0x00, 0x00, 0x06, 0x02, 31, 0, 0, 0x02]) + \
+                    b"KISCSI  " + b"ERL TARGET      " + b"0001"
+            data = data[:alloc]
+        elif op == 0xA0:                # REPORT LUNS
+            alloc = be32(cdb, 6)
+            data = (8).to_bytes(4, "big") + bytes(4) + bytes(8)
+            data = data[:alloc]
+        elif op == 0x25:                # READ CAPACITY(10)
+            last = min(t.blocks - 1, 0xFFFFFFFF)
+            data = last.to_bytes(4, "big") + BLOCK.to_bytes(4, "big")
+        elif op == 0x9E and cdb[1] & 0x1F == 0x10:   # READ CAPACITY(16)
+            alloc = be32(cdb, 10)
+            data = (t.blocks - 1).to_bytes(8, "big") + BLOCK.to_bytes(4, "big") + \
+                bytes(20)
+            data = data[:alloc]
+        elif op in (0x1A, 0x5A):        # MODE SENSE(6)/(10)
+            page = cdb[2] & 0x3F
+            pc = cdb[2] >> 6
+            caching = bytes([0x08, 0x12]) + bytes(18)
+            control = bytes([0x0A, 0x0A, 0x02 if pc != 1 else 0]) + bytes(9)
+            if page == 0x3F:
+                pages = caching + control
+            elif page == 0x08:
+                pages = caching
+            elif page == 0x0A:
+                pages = control
+            else:
+                return self.check(task, 0x05, 0x24, 0x00)
+            if op == 0x1A:
+                data = bytes([3 + len(pages), 0, 0, 0]) + pages
+                data = data[:cdb[4]]
+            else:
+                data = (6 + len(pages)).to_bytes(2, "big") + bytes(6) + pages
+                data = data[:be16(cdb, 7)]
+        elif op in (0x28, 0x88, 0x2A, 0x8A):    # READ/WRITE (10)/(16)
+            if op in (0x28, 0x2A):
+                lba, nblk = be32(cdb, 2), be16(cdb, 7)
+            else:
+                lba, nblk = int.from_bytes(cdb[2:10], "big"), be32(cdb, 10)
+            if lba + nblk > t.blocks:
+                return self.check(task, 0x05, 0x21, 0x00)
+            off, n = lba * BLOCK, nblk * BLOCK
+            if op in (0x28, 0x88):
+                data = bytes(t.disk[off:off + n])
+            else:
+                if not task.write or task.edtl < n:
+                    return self.check(task, 0x05, 0x24, 0x00)
+                t.disk[off:off + n] = task.buf[:n]
+                if task.edtl > n:
+                    task.rflags, task.resid = 0x02, task.edtl - n
+        elif op in (0x35, 0x91):        # SYNCHRONIZE CACHE
+            pass
+        else:
+            return self.check(task, 0x05, 0x20, 0x00)
+        if task.read:
+            if len(data) < task.edtl:
+                task.rflags, task.resid = 0x02, task.edtl - len(data)
+            elif len(data) > task.edtl:
+                task.rflags, task.resid = 0x04, len(data) - task.edtl
+                data = data[:task.edtl]
+        elif data:
+            # Data for a command that did not ask to read: all of it is residual.
+            task.rflags, task.resid = 0x04, len(data)
+            data = b""
+        task.data = data
+
+    def task_start(self, task):
+        """The task's turn in CmdSN order (or an immediate command)."""
+        if task.aborted:
+            return
+        if task.write:
+            task.buf = bytearray(task.edtl)
+            n = min(len(task.imm), task.edtl)
+            task.buf[:n] = task.imm[:n]
+            task.received = n
+            task.imm = b""
+            if task.received < task.edtl:
+                task.state = "data"
+                self.send_r2t(task)
+                return
+        self.task_execute(task)
+
+    def task_execute(self, task):
+        self.scsi_exec(task)
+        task.state = "done"
+        task.buf = None
+        self.send_result(task, 0)
+
+    # -------------------------------------------------------- sessions
+
+    def drop_task(self, sess, task):
+        task.aborted = True
+        if sess.tasks.get(task.itt) is task:
+            del sess.tasks[task.itt]
+
+    def drop_session(self, sess, why):
+        if sess.closed:
+            return
+        sess.closed = True
+        for c in list(sess.conns.values()):
+            if not c.dead:
+                c.closing = True
+                c.kill()
+        waiting = [hx(x.itt) for x in sess.tasks.values() if x.conn is None]
+        for task in list(sess.tasks.values()):
+            task.aborted = True
+        left = len(sess.tasks)
+        sess.tasks.clear()
+        sess.pending.clear()
+        if self.t.sessions.get(sess.tsih) is sess:
+            del self.t.sessions[sess.tsih]
+        self.log("session_closed", why=why, tasks_left=left, recovery_left=waiting,
+                 stats=dict(sess.stats), **sess.sid())
+
+    def conn_fail_tasks(self, sess, conn, now):
+        """The connection is gone: at level 2 its tasks wait for
+        reassignment; below, they end. Returns how many were kept."""
+        kept = 0
+        for task in list(sess.tasks.values()):
+            if task.conn is not conn:
+                continue
+            if sess.erl >= 2:
+                task.conn = None
+                task.lost_at = now
+                task.r2t = None
+                kept += 1
+            else:
+                self.drop_task(sess, task)
+        return kept
+
+    def conn_lost(self, conn, why):
+        """A connection ended (reader thread, under the lock)."""
+        sess = conn.sess
+        was_dead = conn.dead
+        conn.dead = True
+        try:
+            conn.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        conn.wq.put(None)
+        if sess is None or sess.closed or was_dead or conn.closing:
+            return
+        if sess.discovery:
+            return
+        if sess.erl < 2:
+            self.log("conn_lost", cid=conn.cid, why=why, erl=sess.erl,
+                     kept=0, **sess.sid())
+            self.drop_session(sess, "connection lost at ErrorRecoveryLevel %d" % sess.erl)
+            return
+        now = time.monotonic()
+        kept = self.conn_fail_tasks(sess, conn, now)
+        if not sess.live_conns():
+            sess.lost_since = now
+        sess.stats["conns_lost"] += 1
+        self.log("conn_lost", cid=conn.cid, why=why, erl=sess.erl, kept=kept,
+                 **sess.sid())
+
+    def ack(self, conn, expstatsn):
+        """ExpStatSN of the initiator: statuses below it arrived."""
+        if sn_lt(conn.statsn, expstatsn):
+            self.proto_error(conn, "ExpStatSN %d acknowledges beyond StatSN %d "
+                             "(the next the target would send)" %
+                             (expstatsn, conn.statsn))
+        sess = conn.sess
+        while conn.acks and sn_lt(conn.acks[0][0], expstatsn):
+            s, task = conn.acks.popleft()
+            if task.status_conn is conn and task.status_statsn == s and \
+                    sess.tasks.get(task.itt) is task:
+                del sess.tasks[task.itt]
+
+    def housekeeping(self):
+        """DefaultTime2Retain: tasks (and sessions) left in recovery go."""
+        while True:
+            time.sleep(0.5)
+            now = time.monotonic()
+            with self.t.lock:
+                for sess in list(self.t.sessions.values()):
+                    limit = sess.t2w + sess.t2r
+                    for task in list(sess.tasks.values()):
+                        if task.conn is None and task.lost_at is not None and \
+                                now - task.lost_at > limit:
+                            self.drop_task(sess, task)
+                            sess.stats["dropped_time2retain"] += 1
+                            self.log("task_dropped", itt=hx(task.itt),
+                                     cmdsn=task.cmdsn, state=task.state,
+                                     dir=task.direction(), why="DefaultTime2Retain",
+                                     **sess.sid())
+                    for itt, at in list(sess.noexist.items()):
+                        if now - at > limit:
+                            del sess.noexist[itt]
+                    if sess.lost_since is not None and not sess.live_conns() and \
+                            now - sess.lost_since > limit:
+                        self.drop_session(sess, "no connection within "
+                                          "DefaultTime2Wait + DefaultTime2Retain")
+
+    # -------------------------------------------------------- login
+
+    def negotiate(self, st, pairs, csg):
+        """Answer the initiator's keys. Returns (answers, (class, detail) or
+        None)."""
+        a = self.args
+        out = []
+        disc_irr = {"MaxConnections", "InitialR2T", "ImmediateData",
+                    "MaxBurstLength", "FirstBurstLength", "MaxOutstandingR2T",
+                    "DataPDUInOrder", "DataSequenceInOrder", "TaskReporting",
+                    "iSCSIProtocolLevel"}
+        for k, v in pairs:
+            st.keys[k] = v
+            if k in ("InitiatorName", "InitiatorAlias", "TargetName"):
+                continue
+            if k == "SessionType":
+                if v not in ("Normal", "Discovery"):
+                    return out, (2, 0x09)
+                st.discovery = v == "Discovery"
+                continue
+            if st.discovery and k in disc_irr:
+                out.append((k, "Irrelevant"))
+                continue
+            if k == "AuthMethod":
+                if "None" in v.split(","):
+                    out.append((k, "None"))
+                else:
+                    out.append((k, "Reject"))
+                    st.auth_failed = True
+            elif k in ("HeaderDigest", "DataDigest"):
+                if "None" in v.split(","):
+                    out.append((k, "None"))
+                    st.neg[k] = "None"
+                else:
+                    out.append((k, "Reject"))
+                    st.neg[k] = "None"
+            elif k == "MaxRecvDataSegmentLength":
+                try:
+                    st.ini_mrdsl = max(512, min(int(v), 0xFFFFFF))
+                except ValueError:
+                    return out, (2, 0x00)
+            elif k in ("MaxConnections", "MaxBurstLength", "FirstBurstLength",
+                       "MaxOutstandingR2T", "DefaultTime2Retain",
+                       "ErrorRecoveryLevel", "DefaultTime2Wait"):
+                try:
+                    iv = int(v)
+                except ValueError:
+                    out.append((k, "Reject"))
+                    continue
+                ours = {"MaxConnections": 8, "MaxBurstLength": 262144,
+                        "FirstBurstLength": 65536, "MaxOutstandingR2T": 1,
+                        "DefaultTime2Retain": a.t2r, "ErrorRecoveryLevel": a.erl,
+                        "DefaultTime2Wait": a.t2w}[k]
+                r = max(iv, ours) if k == "DefaultTime2Wait" else min(iv, ours)
+                out.append((k, str(r)))
+                st.neg[k] = str(r)
+            elif k in ("InitialR2T", "DataPDUInOrder", "DataSequenceInOrder"):
+                if v not in ("Yes", "No"):
+                    out.append((k, "Reject"))
+                    continue
+                out.append((k, "Yes"))       # OR with our Yes
+                st.neg[k] = "Yes"
+            elif k == "ImmediateData":
+                if v not in ("Yes", "No"):
+                    out.append((k, "Reject"))
+                    continue
+                out.append((k, v))           # AND with our Yes
+                st.neg[k] = v
+            elif k in ("IFMarker", "OFMarker"):
+                out.append((k, "No"))
+            elif k in ("IFMarkInt", "OFMarkInt"):
+                out.append((k, "Reject"))
+            elif k == "TaskReporting":
+                out.append((k, "RFC3720"))
+            else:
+                out.append((k, "NotUnderstood"))
+        if not st.tpgt_sent:
+            out.append(("TargetPortalGroupTag", "1"))
+            st.tpgt_sent = True
+        if csg == 1 and not st.mrdsl_declared:
+            out.append(("MaxRecvDataSegmentLength", "8192"))
+            st.mrdsl_declared = True
+        if st.auth_failed:
+            return out, (2, 0x01)
+        return out, None
+
+    def login_rsp(self, conn, hdr, flags, tsih, cmdsn, sess, cls=0, det=0,
+                  data=b""):
+        exp, mx = (cmdsn, sn_add(cmdsn, self.args.cmd_window - 1)) \
+            if sess is None else (sess.exp_cmdsn, sess.max_cmdsn())
+        conn.send(pdu(OP_LOGIN_RSP, flags, 0, 0, data,
+                      bytes(hdr[8:14]) + tsih.to_bytes(2, "big"), be32(hdr, 16),
+                      0, conn.take_statsn(), exp, mx, (cls << 24) | (det << 16), 0, 0))
+
+    def login_fail(self, conn, hdr, st, cls, det, why):
+        self.login_rsp(conn, hdr, hdr[1] & 0x0C, 0, be32(hdr, 24), None, cls, det)
+        conn.close_after_send()
+        self.log("login_failed", peer=conn.name(), cls=cls, detail=det, why=why,
+                 isid=st.isid.hex() if st.isid else None, tsih=st.tsih, cid=st.cid,
+                 initiator=st.keys.get("InitiatorName"))
+        return False
+
+    def login(self, conn):
+        """The login phase; True once in full feature phase."""
+        class St:
+            pass
+        st = St()
+        st.keys, st.neg = {}, {}
+        st.isid, st.tsih, st.cid, st.first_expstatsn = None, 0, 0, 0
+        st.discovery, st.auth_failed = False, False
+        st.tpgt_sent, st.mrdsl_declared = False, False
+        st.ini_mrdsl = 8192
+        st.text = b""
+        rounds = 0
+        while True:
+            hdr, data = conn.read_pdu()
+            rounds += 1
+            if hdr[0] & 0x3F != OP_LOGIN or rounds > 32:
+                return self.login_fail(conn, hdr, st, 2, 0x0B,
+                                       "opcode 0x%02x during login" % hdr[0])
+            flags = hdr[1]
+            transit, cont = flags & 0x80, flags & 0x40
+            csg, nsg = (flags >> 2) & 3, flags & 3
+            if st.isid is None:
+                st.isid = bytes(hdr[8:14])
+                st.tsih = be16(hdr, 14)
+                st.cid = be16(hdr, 20)
+                st.first_expstatsn = be32(hdr, 28)
+                if hdr[3] > 0:          # Version-min
+                    return self.login_fail(conn, hdr, st, 2, 0x05, "version")
+            elif bytes(hdr[8:14]) != st.isid or be16(hdr, 14) != st.tsih or \
+                    be16(hdr, 20) != st.cid:
+                return self.login_fail(conn, hdr, st, 2, 0x0B,
+                                       "ISID, TSIH or CID changed during login")
+            if csg == 2 or (transit and (nsg < csg or nsg == 2)):
+                return self.login_fail(conn, hdr, st, 2, 0x0B, "bad stage")
+            if cont:
+                st.text += data
+                self.login_rsp(conn, hdr, csg << 2, 0, be32(hdr, 24), None)
+                continue
+            try:
+                pairs = parse_text(st.text + data)
+            except ProtoError as e:
+                return self.login_fail(conn, hdr, st, 2, 0x00, str(e))
+            st.text = b""
+            answers, err = self.negotiate(st, pairs, csg)
+            if err:
+                return self.login_fail(conn, hdr, st, err[0], err[1],
+                                       "negotiation: %s" % answers)
+            if "InitiatorName" not in st.keys:
+                return self.login_fail(conn, hdr, st, 2, 0x07, "no InitiatorName")
+            if not st.discovery and st.keys.get("TargetName") != self.args.target_name:
+                return self.login_fail(conn, hdr, st, 2, 0x03,
+                                       "TargetName %r" % st.keys.get("TargetName"))
+            body = text(answers)
+            if not transit or nsg != 3:
+                rflags = (csg << 2) | ((0x80 | nsg) if transit else 0)
+                self.login_rsp(conn, hdr, rflags, st.tsih, be32(hdr, 24), None,
+                               data=body)
+                continue
+            with self.t.lock:
+                return self.login_finish(conn, hdr, st, csg, body)
+
+    def login_finish(self, conn, hdr, st, csg, body):
+        t = self.t
+        cmdsn = be32(hdr, 24)
+        iname = st.keys["InitiatorName"]
+        tname = st.keys.get("TargetName", "")
+        rflags = 0x80 | (csg << 2) | 3
+        conn.max_data_in = st.ini_mrdsl
+        conn.cid = st.cid
+        if st.discovery:
+            sess = Session(t, 0, st.isid, iname, tname, st.neg, True, cmdsn)
+            conn.sess = sess
+            sess.conns[st.cid] = conn
+            self.login_rsp(conn, hdr, rflags, 0x7FFF, cmdsn, sess, data=body)
+            conn.ffp = True
+            self.log("login", peer=conn.name(), discovery=True, cid=st.cid,
+                     initiator=iname)
+            return True
+        if st.tsih == 0:
+            for old in list(t.sessions.values()):
+                if old.iname == iname and old.isid == st.isid and old.tname == tname:
+                    self.log("session_reinstated", old_tsih=old.tsih,
+                             isid=st.isid.hex(), tasks=len(old.tasks))
+                    self.drop_session(old, "session reinstatement")
+            params = {"ErrorRecoveryLevel": "0", "DefaultTime2Wait": "2",
+                      "DefaultTime2Retain": "20", "MaxConnections": "1",
+                      "MaxBurstLength": "262144", "FirstBurstLength": "65536",
+                      "ImmediateData": "Yes", "InitialR2T": "Yes"}
+            params.update(st.neg)
+            sess = Session(t, t.tsih(), st.isid, iname, tname, params, False, cmdsn)
+            t.sessions[sess.tsih] = sess
+            leading = True
+            self.log("session_new", initiator=iname, params=params, **sess.sid())
+        else:
+            sess = t.sessions.get(st.tsih)
+            if sess is None or sess.iname != iname or sess.isid != st.isid:
+                return self.login_fail(conn, hdr, st, 2, 0x0A,
+                                       "session does not exist (TSIH %d)" % st.tsih)
+            leading = False
+        reinstated = None
+        old = sess.conns.get(st.cid)
+        if old is not None and not leading:
+            kept_before = 0
+            if not old.dead:
+                old.closing = True
+                old.kill()
+                kept_before = self.conn_fail_tasks(sess, old, time.monotonic())
+            acked = 0
+            exp = st.first_expstatsn
+            if sn_lt(old.statsn, exp):
+                self.log("protocol_error", cid=st.cid, what="login ExpStatSN %d beyond "
+                         "the old connection's StatSN %d" % (exp, old.statsn),
+                         **sess.sid())
+                sess.stats["protocol_errors"] += 1
+            while old.acks and sn_lt(old.acks[0][0], exp):
+                s, task = old.acks.popleft()
+                if task.status_conn is old and task.status_statsn == s and \
+                        sess.tasks.get(task.itt) is task:
+                    del sess.tasks[task.itt]
+                    acked += 1
+            waiting = [hx(x.itt) for x in sess.tasks.values() if x.conn is None]
+            reinstated = {"acked": acked, "closed_alive": kept_before > 0 or not old.dead,
+                          "waiting": len(waiting)}
+            sess.stats["conns_reinstated"] += 1
+            self.log("conn_reinstated", cid=st.cid, expstatsn=exp,
+                     old_statsn=old.statsn, acked=acked, waiting=waiting,
+                     **sess.sid())
+        elif len(sess.live_conns()) >= sess.max_conns and not leading:
+            return self.login_fail(conn, hdr, st, 2, 0x06, "too many connections")
+        conn.sess = sess
+        sess.conns[st.cid] = conn
+        sess.lost_since = None
+        self.login_rsp(conn, hdr, rflags, sess.tsih, cmdsn, sess, data=body)
+        conn.ffp = True
+        self.log("login", peer=conn.name(), cid=st.cid, leading=leading,
+                 reinstatement=reinstated is not None, initiator=iname,
+                 statsn=conn.statsn, max_data_in=conn.max_data_in,
+                 negotiated=st.neg, **sess.sid())
+        return True
+
+    # -------------------------------------------------------- full feature
+
+    def serve(self, conn):
+        why = "end of stream"
+        try:
+            if not self.login(conn):
+                conn.writer.join(5)     # the failure response goes out first
+                return
+            while True:
+                hdr, data = conn.read_pdu()
+                with self.t.lock:
+                    if conn.dead:
+                        why = "closed by the target"
+                        break
+                    self.handle(conn, hdr, data)
+        except ConnGone as e:
+            why = str(e)
+        except ProtoError as e:
+            why = "protocol error: %s" % e
+            if not conn.ffp:
+                self.log("protocol_error", peer=conn.name(), what=str(e))
+        except Exception as e:      # a bug here must not take the target down
+            why = "internal error: %r" % e
+            self.log("protocol_error", peer=conn.name(), cid=conn.cid,
+                     what="internal error %r" % e)
+            import traceback
+            traceback.print_exc()
+        finally:
+            with self.t.lock:
+                self.conn_lost(conn, why)
+
+    def handle(self, conn, hdr, data):
+        sess = conn.sess
+        op = hdr[0] & 0x3F
+        imm = hdr[0] & 0x40
+        if hdr[4]:
+            self.proto_error(conn, "AHS on opcode 0x%02x" % op)
+        if op not in (OP_NOP_OUT, OP_SCSI_CMD, OP_TMF, OP_TEXT, OP_DATA_OUT,
+                      OP_LOGOUT, OP_SNACK):
+            self.reject(conn, hdr, 0x04)
+            self.proto_error(conn, "opcode 0x%02x in full feature phase" % op)
+        self.ack(conn, be32(hdr, 28))
+        if op == OP_DATA_OUT:
+            return self.data_out(conn, hdr, data)
+        if op == OP_SNACK:
+            self.reject(conn, hdr, 0x04)
+            self.proto_error(conn, "SNACK (not supported)")
+        if op == OP_NOP_OUT and be32(hdr, 16) == RSVD:
+            return      # answers a NOP-In ping; we send none
+        if sess.discovery and op == OP_SCSI_CMD:
+            self.reject(conn, hdr, 0x05)
+            self.proto_error(conn, "SCSI command in a discovery session")
+        cmdsn = be32(hdr, 24)
+        if imm:
+            if op == OP_SCSI_CMD:
+                task = self.new_task(conn, hdr, data)
+                if task:
+                    self.task_start(task)
+                return
+            return self.ordered_pdu(conn, hdr, data)
+        # Non-immediate: in CmdSN order, session-wide.
+        if op == OP_SCSI_CMD:
+            itt = be32(hdr, 16)
+            old = sess.tasks.get(itt)
+            if old is not None and old.cmdsn == cmdsn and not old.immediate:
+                return self.retry(conn, old, hdr, data)
+        if sn_lt(cmdsn, sess.exp_cmdsn):
+            self.proto_error(conn, "%s CmdSN %d below ExpCmdSN %d, ITT %s not "
+                             "outstanding: dropped" %
+                             ("SCSI Command" if op == OP_SCSI_CMD else "opcode 0x%02x" % op,
+                              cmdsn, sess.exp_cmdsn, hx(be32(hdr, 16))), close=False)
+            return
+        if sn_diff(sess.exp_cmdsn, cmdsn) >= sess.window:
+            self.proto_error(conn, "CmdSN %d beyond MaxCmdSN %d: dropped" %
+                             (cmdsn, sess.max_cmdsn()), close=False)
+            return
+        if cmdsn in sess.pending:
+            self.proto_error(conn, "CmdSN %d received twice, ITT %s" %
+                             (cmdsn, hx(be32(hdr, 16))), close=False)
+            return
+        if op == OP_SCSI_CMD:
+            task = self.new_task(conn, hdr, data)
+            if task is None:
+                return
+            sess.pending[cmdsn] = ("task", task)
+        else:
+            sess.pending[cmdsn] = ("pdu", conn, bytes(hdr), bytes(data))
+        self.drain(sess)
+
+    def drain(self, sess):
+        while not sess.closed and sess.exp_cmdsn in sess.pending:
+            item = sess.pending.pop(sess.exp_cmdsn)
+            sess.exp_cmdsn = sn_add(sess.exp_cmdsn, 1)
+            if item[0] == "task":
+                self.task_start(item[1])
+            else:
+                _, c, hdr, data = item
+                if not c.dead:
+                    self.ordered_pdu(c, hdr, data)
+
+    def new_task(self, conn, hdr, data):
+        sess = conn.sess
+        itt = be32(hdr, 16)
+        if itt == RSVD:
+            self.proto_error(conn, "SCSI Command with the reserved ITT")
+        old = sess.tasks.get(itt)
+        if old is not None:
+            if old.state == "done" and old.status_statsn is not None:
+                # The initiator has its status (it reuses the ITT): implicitly
+                # acknowledged.
+                self.drop_task(sess, old)
+            else:
+                self.proto_error(conn, "ITT %s reused while CmdSN %d with it is "
+                                 "outstanding (%s)" % (hx(itt), old.cmdsn, old.state))
+        if hdr[1] & 0x60 == 0x60:
+            self.proto_error(conn, "bidirectional command")
+        task = Task(conn, hdr, data)
+        if data and not task.write:
+            self.proto_error(conn, "immediate data on a command that writes nothing")
+        if len(data) > min(sess.first_burst, task.edtl) or \
+                (data and not sess.immediate_data):
+            self.proto_error(conn, "immediate data of %d bytes (FirstBurstLength %d, "
+                             "EDTL %d)" % (len(data), sess.first_burst, task.edtl))
+        if task.write and len(data) < task.edtl and not hdr[1] & 0x80:
+            self.proto_error(conn, "unsolicited Data-Out announced (F=0) with "
+                             "InitialR2T=Yes")
+        if itt in sess.noexist:
+            del sess.noexist[itt]
+            sess.stats["retries_unknown"] += 1
+            self.log("retry", itt=hx(itt), cmdsn=task.cmdsn, cid=conn.cid, known=False,
+                     dir=task.direction(), **sess.sid())
+        sess.tasks[itt] = task
+        return task
+
+    def retry(self, conn, task, hdr, data):
+        """A command sent again with its ITT and CmdSN (6.2.1): never
+        executed twice; it continues on this connection from scratch."""
+        sess = conn.sess
+        if bytes(hdr[32:48]) != task.cdb or be32(hdr, 20) != task.edtl:
+            self.proto_error(conn, "retry of ITT %s with another CDB or length" %
+                             hx(task.itt))
+        sess.stats["retries_known"] += 1
+        self.log("retry", itt=hx(task.itt), cmdsn=task.cmdsn, cid=conn.cid, known=True,
+                 state=task.state, dir=task.direction(), executions=task.executions,
+                 **sess.sid())
+        task.conn = conn
+        task.lost_at = None
+        task.plan = None
+        if task.state == "data":
+            n = min(len(data), task.edtl)
+            if n > task.received:
+                task.buf[task.received:n] = data[task.received:n]
+                task.received = n
+            task.r2t = None
+            task.r2tsn = 0
+            if task.received >= task.edtl:
+                self.task_execute(task)
+            else:
+                self.send_r2t(task)
+        elif task.state == "done":
+            self.send_result(task, 0)
+
+    def data_out(self, conn, hdr, data):
+        sess = conn.sess
+        itt, ttt = be32(hdr, 16), be32(hdr, 20)
+        datasn, off = be32(hdr, 36), be32(hdr, 40)
+        final = hdr[1] & 0x80
+        if ttt == RSVD:
+            self.proto_error(conn, "unsolicited Data-Out (ITT %s) with InitialR2T=Yes"
+                             % hx(itt))
+        task = sess.tasks.get(itt)
+        if task is None or task.aborted:
+            # Aborted meanwhile: the rest of its data is dropped.
+            return
+        r2t = task.r2t
+        if task.conn is not conn or task.state != "data" or r2t is None or \
+                r2t[0] != ttt:
+            self.proto_error(conn, "Data-Out ITT %s TTT 0x%08x DataSN %d offset %d "
+                             "for no R2T outstanding on this connection (state %s, "
+                             "R2T %s)" % (hx(itt), ttt, datasn, off, task.state, r2t))
+        if datasn != r2t[3] or off != task.received or \
+                off + len(data) > r2t[1] + r2t[2]:
+            self.proto_error(conn, "Data-Out ITT %s DataSN %d offset %d length %d; "
+                             "expected DataSN %d offset %d within R2T %d+%d" %
+                             (hx(itt), datasn, off, len(data), r2t[3], task.received,
+                              r2t[1], r2t[2]))
+        task.buf[off:off + len(data)] = data
+        task.received += len(data)
+        r2t[3] += 1
+        end = r2t[1] + r2t[2]
+        if final != 0 and task.received != end:
+            self.proto_error(conn, "Data-Out ITT %s: F at offset %d, R2T ends at %d" %
+                             (hx(itt), task.received, end))
+        if task.received == end:
+            if not final:
+                self.proto_error(conn, "Data-Out ITT %s: R2T complete without F" %
+                                 hx(itt))
+            task.r2t = None
+            if task.received >= task.edtl:
+                self.task_execute(task)
+            else:
+                self.send_r2t(task)
+
+    def ordered_pdu(self, conn, hdr, data):
+        op = hdr[0] & 0x3F
+        if op == OP_NOP_OUT:
+            return self.nop_out(conn, hdr, data)
+        if op == OP_TMF:
+            return self.tmf(conn, hdr)
+        if op == OP_TEXT:
+            return self.text_req(conn, hdr, data)
+        if op == OP_LOGOUT:
+            return self.logout(conn, hdr)
+
+    def nop_out(self, conn, hdr, data):
+        sess = conn.sess
+        exp, mx = self.sn_fields(sess)
+        data = data[:conn.max_data_in]
+        conn.send(pdu(OP_NOP_IN, 0x80, 0, 0, data, bytes(hdr[8:16]), be32(hdr, 16),
+                      RSVD, conn.take_statsn(), exp, mx, 0, 0, 0))
+
+    def text_req(self, conn, hdr, data):
+        sess = conn.sess
+        try:
+            pairs = parse_text(data)
+        except ProtoError as e:
+            self.proto_error(conn, str(e))
+        out = []
+        for k, v in pairs:
+            if k == "SendTargets":
+                if v in ("All", self.args.target_name) or \
+                        (v == "" and not sess.discovery):
+                    out.append(("TargetName", self.args.target_name))
+                    for p in self.t.portals:
+                        out.append(("TargetAddress", p + ",1"))
+            else:
+                out.append((k, "NotUnderstood"))
+        exp, mx = self.sn_fields(sess)
+        conn.send(pdu(OP_TEXT_RSP, 0x80, 0, 0, text(out), ZERO8, be32(hdr, 16), RSVD,
+                      conn.take_statsn(), exp, mx, 0, 0, 0))
+
+    def logout(self, conn, hdr):
+        sess = conn.sess
+        reason = hdr[1] & 0x7F
+        cid = be16(hdr, 20)
+        resp = 0
+        target_conn = None
+        if reason in (1, 2):
+            target_conn = sess.conns.get(cid)
+            if target_conn is None:
+                resp = 1
+            elif reason == 2 and sess.erl < 2:
+                resp = 2
+        elif reason != 0:
+            self.proto_error(conn, "Logout reason %d" % reason)
+        exp, mx = self.sn_fields(sess)
+        left = [hx(t.itt) for t in sess.tasks.values()]
+        waiting = [hx(t.itt) for t in sess.tasks.values() if t.conn is None]
+        conn.send(pdu(OP_LOGOUT_RSP, 0x80, resp, 0, b"", ZERO8, be32(hdr, 16), 0,
+                      conn.take_statsn(), exp, mx, 0, (sess.t2w << 16) | sess.t2r, 0))
+        self.log("logout", cid=conn.cid, reason=reason, logout_cid=cid, response=resp,
+                 tasks_left=left, recovery_left=waiting, stats=dict(sess.stats),
+                 **sess.sid())
+        if resp:
+            return
+        if reason == 0:
+            conn.closing = True
+            conn.close_after_send()
+            conn.dead = True        # the response goes out, then the socket
+            for c in sess.conns.values():
+                if c is not conn:
+                    c.closing = True
+                    c.kill()
+            if not sess.discovery:
+                self.drop_session(sess, "logout")
+            else:
+                sess.closed = True
+            return
+        # Close one connection: this one (after the response) or another.
+        if target_conn is conn:
+            conn.closing = True
+            conn.close_after_send()
+            conn.dead = True
+        elif not target_conn.dead:
+            target_conn.closing = True
+            target_conn.kill()
+        if reason == 2:
+            self.conn_fail_tasks(sess, target_conn, time.monotonic())
+        else:
+            for task in list(sess.tasks.values()):
+                if task.conn is target_conn:
+                    self.drop_task(sess, task)
+            if sess.conns.get(cid) is target_conn:
+                del sess.conns[cid]
+        if not sess.live_conns():
+            if sess.tasks:
+                sess.lost_since = time.monotonic()
+            else:
+                self.drop_session(sess, "last connection logged out")
+
+    def tmf(self, conn, hdr):
+        sess = conn.sess
+        func = hdr[1] & 0x7F
+        itt, rtt = be32(hdr, 16), be32(hdr, 20)
+        refcmdsn, expdatasn = be32(hdr, 32), be32(hdr, 36)
+        lun = decode_lun(hdr[8:16])
+        name = TMF_NAMES.get(func, "function %d" % func)
+        task = sess.tasks.get(rtt)
+        after = None
+        info = {}
+        if func == 1:                               # ABORT TASK
+            if task is not None and task.lun == lun:
+                self.drop_task(sess, task)
+                resp = TMF_COMPLETE
+            else:
+                resp = TMF_NO_TASK
+        elif func in (2, 4, 5, 6):                  # task sets, LU and target reset
+            if func != 6 and lun != 0:
+                resp = TMF_NO_LUN
+            else:
+                n = 0
+                for x in list(sess.tasks.values()):
+                    if func == 6 or x.lun == lun:
+                        self.drop_task(sess, x)
+                        n += 1
+                info["aborted"] = n
+                resp = TMF_COMPLETE
+        elif func == 3:                             # CLEAR ACA
+            resp = TMF_COMPLETE
+        elif func == 8:                             # TASK REASSIGN
+            state = None if task is None else task.state
+            if sess.erl < 2:
+                resp = TMF_NO_FAILOVER
+            elif task is None or task.aborted:
+                resp = TMF_NO_TASK
+                sess.noexist[rtt] = time.monotonic()
+            elif task.lun != lun:
+                resp = TMF_NO_LUN
+            elif task.conn is not None and not task.conn.dead and task.conn is not conn:
+                resp = TMF_ALLEGIANT
+            else:
+                resp = TMF_COMPLETE
+                task.conn = conn
+                task.lost_at = None
+                after = task
+                if task.write and task.state != "queued" and \
+                        sn_lt(task.r2tsn, expdatasn):
+                    self.proto_error(conn, "TASK REASSIGN of write ITT %s: ExpDataSN "
+                                     "%d, but only R2TSN below %d were sent" %
+                                     (hx(rtt), expdatasn, task.r2tsn), close=False)
+            sess.stats["reassign_%d" % resp] += 1
+            info = {"refcmdsn": refcmdsn, "expdatasn": expdatasn, "state": state}
+            if task is not None:
+                info.update(dir=task.direction(), cmdsn=task.cmdsn, edtl=task.edtl)
+                if task.write:
+                    info.update(received=task.received, r2tsn=task.r2tsn)
+                if task.read and task.plan is not None:
+                    info["datain_pdus"] = len(task.plan)
+                if task.status_statsn is not None:
+                    info["status_statsn"] = task.status_statsn
+        else:                                       # TARGET COLD RESET, others
+            resp = TMF_NOT_SUPPORTED
+        exp, mx = self.sn_fields(sess)
+        conn.send(pdu(OP_TMF_RSP, 0x80, resp, 0, b"", ZERO8, itt, 0, conn.take_statsn(),
+                      exp, mx, 0, 0, 0))
+        ev = "task_reassign" if func == 8 else "tmf"
+        self.log(ev, function=name, cid=conn.cid, itt=hx(rtt), lun=lun, response=resp,
+                 **info, **sess.sid())
+        if after is not None:
+            self.resume(after, expdatasn)
+
+    def resume(self, task, expdatasn):
+        """A reassigned task continues on its new connection."""
+        if task.state == "queued":
+            return                  # runs in CmdSN order, on task.conn
+        if task.state == "data":
+            task.r2t = None
+            task.r2tsn = expdatasn
+            self.send_r2t(task)
+        else:
+            self.send_result(task, expdatasn if task.read else 0)
+
+    # -------------------------------------------------------- main
+
+    def accept_loop(self, srv):
+        while True:
+            try:
+                sock, peer = srv.accept()
+            except OSError:
+                return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = Conn(self.t, sock, peer)
+            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+
+    def sha256(self):
+        with self.t.lock:
+            return hashlib.sha256(self.t.disk).hexdigest()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--listen", action="append", help="ADDR:PORT (repeatable)")
+    ap.add_argument("--target-name", default="iqn.2003-01.org.kiscsi.test:erl")
+    ap.add_argument("--size-mb", type=int, default=64)
+    ap.add_argument("--erl", type=int, default=2, choices=[0, 1, 2])
+    ap.add_argument("--t2w", type=int, default=1)
+    ap.add_argument("--t2r", type=int, default=20)
+    ap.add_argument("--max-data-in", type=int, default=8192)
+    ap.add_argument("--cmd-window", type=int, default=32)
+    ap.add_argument("--log")
+    ap.add_argument("--timeout", type=float, default=3600)
+    args = ap.parse_args()
+    if not args.listen:
+        args.listen = ["127.0.0.1:3262"]
+    srv = Server(args)
+    t = srv.t
+    socks = []
+    for addr in args.listen:
+        host, _, port = addr.rpartition(":")
+        host = host.strip("[]")
+        s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((host, int(port)))
+        s.listen(16)
+        socks.append(s)
+        threading.Thread(target=srv.accept_loop, args=(s,), daemon=True).start()
+    threading.Thread(target=srv.housekeeping, daemon=True).start()
+
+    def on_usr1(signum, frame):
+        t.log("disk_sha256", sha256=srv.sha256(), bytes=len(t.disk))
+
+    def on_term(signum, frame):
+        t.log("exit", why="signal %d" % signum)
+        os._exit(0)
+    signal.signal(signal.SIGUSR1, on_usr1)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    t.log("listening", listen=args.listen, target=args.target_name,
+          size_mb=args.size_mb, erl=args.erl, t2w=args.t2w, t2r=args.t2r,
+          pid=os.getpid())
+    end = time.monotonic() + args.timeout
+    while time.monotonic() < end:
+        time.sleep(min(0.5, max(0.0, end - time.monotonic())))
+    t.log("exit", why="timeout")
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
