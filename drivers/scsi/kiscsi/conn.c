@@ -208,6 +208,8 @@ static void kiscsi_conn_stop_io(struct kiscsi_conn *conn)
 
 	cancel_delayed_work_sync(&conn->nop_work);
 	cancel_work_sync(&conn->io_work);
+	/* A PDU cut short: its command may complete now. */
+	kiscsi_rx_reset(conn);
 	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
 	/* An inline sender in queuecommand finishes, later ones see DEAD. */
 	mutex_lock(&conn->send_mutex);

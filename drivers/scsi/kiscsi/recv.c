@@ -61,12 +61,17 @@ static inline u32 hdr_itt(const struct iscsi_hdr *hdr)
  */
 void kiscsi_rx_reset(struct kiscsi_conn *conn)
 {
+	struct kiscsi_task *task = conn->rx.task;
+
 	conn->rx.state = KISCSI_RX_BHS;
 	conn->rx.hdr_len = ISCSI_HDR_LEN;
 	conn->rx.got = 0;
 	conn->rx.dlen = 0;
-	conn->rx.task = NULL;
+	WRITE_ONCE(conn->rx.task, NULL);
 	conn->rx.ddgst = ~0U;
+	/* The reference the Data-In being received held (see rx_data_in_hdr). */
+	if (task)
+		kiscsi_task_put(task);
 }
 
 /*
@@ -189,6 +194,15 @@ static int rx_data_in_hdr(struct kiscsi_conn *conn)
 	if ((h->flags & ISCSI_FLAG_DATA_STATUS) && !(h->flags & ISCSI_FLAG_CMD_FINAL)) {
 		bad_pdu(conn, itt, "Data-In with status but without F");
 		return -EPROTO;
+	}
+	/*
+	 * Its pages are written from here to the end of the PDU: a reference
+	 * keeps the command from completing meanwhile (task management may
+	 * end it at any time). None left: it is completing, the data goes.
+	 */
+	if (!refcount_inc_not_zero(&task->ref)) {
+		conn->rx.task = NULL;
+		return 0;
 	}
 	conn->rx.task = task;
 	conn->rx.data_off = off;
@@ -527,12 +541,16 @@ static int rx_reject(struct kiscsi_conn *conn)
 	if (conn->rx.dlen >= ISCSI_HDR_LEN)
 		itt = hdr_itt((struct iscsi_hdr *)conn->rx.buf);
 	/*
-	 * 7.8, 11.17.1: a data digest error in what we sent. From level 1 on
-	 * the target asks for the data again (a recovery R2T) or ends the
+	 * 7.8, 11.17.1: a data digest error in a Data-Out we sent. From level
+	 * 1 on the target asks for the data again (a recovery R2T) or ends the
 	 * command with a CHECK CONDITION; either way nothing else is to do.
+	 * (Immediate data with a bad digest makes the target drop the whole
+	 * command: that one fails the connection, as any other Reject.)
 	 */
 	if (h->reason == ISCSI_REASON_DATA_DIGEST_ERROR &&
-	    conn->sess->params.error_recovery_level > 0) {
+	    conn->sess->params.error_recovery_level > 0 && conn->rx.dlen >= ISCSI_HDR_LEN &&
+	    (((struct iscsi_hdr *)conn->rx.buf)->opcode & ISCSI_OPCODE_MASK) ==
+	    ISCSI_OP_SCSI_DATA_OUT) {
 		pr_info_ratelimited("session %u conn %u itt 0x%08x: the target got a damaged data segment; it asks for it again\n",
 				    conn->sess->shost->host_no, conn->cid, itt);
 		return rx_statsn(conn, rx_hdr(conn));
@@ -589,8 +607,7 @@ static int rx_hdr_done(struct kiscsi_conn *conn)
  * A Data-In whose data digest failed, its header sound (7.8, 7.9.1): at
  * ErrorRecoveryLevel 1 and up, its data is dropped (the pages it went to
  * are written again by the retransmission before the command can
- * complete) and asked for again with a Data SNACK from its DataSN; a status
- * it carries is taken now (its StatSN comes again with the retransmission).
+ * complete) and asked for again with a Data SNACK from its DataSN.
  * Return: 0, or -EBADMSG to escalate to connection failure.
  */
 static int rx_data_in_digest_error(struct kiscsi_conn *conn)
@@ -601,6 +618,14 @@ static int rx_data_in_digest_error(struct kiscsi_conn *conn)
 	int ret = 0;
 
 	if (conn->sess->params.error_recovery_level < 1)
+		return -EBADMSG;
+	/*
+	 * Not with the status in it: taking its StatSN would acknowledge a
+	 * status not yet received (the target may then free the task before
+	 * it serves the SNACK); not taking it would leave a StatSN gap. The
+	 * connection is recovered instead, as the level allows.
+	 */
+	if (h->flags & ISCSI_FLAG_DATA_STATUS)
 		return -EBADMSG;
 	/* Being dropped anyway (its task ended, or SNACKed before it). */
 	if (!task)

@@ -397,6 +397,7 @@ static bool find_held(struct scsi_cmnd *sc, void *data)
 
 	if (READ_ONCE(task->conn) == ctx->conn &&
 	    test_bit(KISCSI_TASK_REASSIGN, &task->flags) &&
+	    !test_bit(KISCSI_TASK_STATUS, &task->flags) &&
 	    !test_bit(KISCSI_TASK_DONE, &task->flags)) {
 		ctx->task = task;
 		return false;
@@ -806,12 +807,14 @@ static int kiscsi_reset(struct kiscsi_session *sess, struct scsi_device *sdev,
 			conn = sess->conns[i];
 	if (!conn)
 		return -ENOTCONN;
+	/* Held over the cancel pass: TASK REASSIGN must not pick these. */
 	mutex_lock(&sess->tmf.mutex);
 	rsp = kiscsi_tmf(conn, function, lun, NULL, KISCSI_RESET_TIMEOUT);
+	if (rsp == ISCSI_TMF_RSP_COMPLETE && function != ISCSI_TM_FUNC_TARGET_COLD_RESET)
+		scsi_host_busy_iter(sess->shost, reset_cancel_one, &ctx);
 	mutex_unlock(&sess->tmf.mutex);
 	if (rsp != ISCSI_TMF_RSP_COMPLETE || function == ISCSI_TM_FUNC_TARGET_COLD_RESET)
 		return rsp;
-	scsi_host_busy_iter(sess->shost, reset_cancel_one, &ctx);
 	end = jiffies + KISCSI_RESET_TIMEOUT * HZ;
 	do {
 		ctx.detached = true;
@@ -844,25 +847,34 @@ static int kiscsi_eh_target_reset(struct scsi_cmnd *sc)
  * @function: ISCSI_TM_FUNC_ABORT_TASK_SET, _CLEAR_TASK_SET,
  *	_LOGICAL_UNIT_RESET, _TARGET_WARM_RESET or _TARGET_COLD_RESET
  *
- * Context: process context; waits for the answer.
+ * Context: process context; takes sess->mutex and waits for the answer.
  * Return: the target's response (ISCSI_TMF_RSP_*), -ENODEV when the
- * session has no such LUN, -ENOTCONN without a usable connection, or
- * -ETIMEDOUT.
+ * session has no such LUN, -ENOTCONN when it is not up or has no usable
+ * connection, or -ETIMEDOUT.
  */
 int kiscsi_session_tmf(struct kiscsi_session *sess, u64 lun, u8 function)
 {
 	struct scsi_device *sdev = NULL;
 	int ret;
 
+	/* Not while the session logs out, recovers a connection or is reset. */
+	mutex_lock(&sess->mutex);
+	if (READ_ONCE(sess->dying) || READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP) {
+		mutex_unlock(&sess->mutex);
+		return -ENOTCONN;
+	}
 	if (function != ISCSI_TM_FUNC_TARGET_WARM_RESET &&
 	    function != ISCSI_TM_FUNC_TARGET_COLD_RESET) {
 		sdev = scsi_device_lookup(sess->shost, 0, 0, lun);
-		if (!sdev)
+		if (!sdev) {
+			mutex_unlock(&sess->mutex);
 			return -ENODEV;
+		}
 	}
 	ret = kiscsi_reset(sess, sdev, sdev ? lun : 0, function);
 	if (sdev)
 		scsi_device_put(sdev);
+	mutex_unlock(&sess->mutex);
 	return ret;
 }
 

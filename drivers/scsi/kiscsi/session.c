@@ -556,7 +556,11 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 		conn->backoff = t2w;
 		pr_info("session %u conn %u: connection recovery in %u s, %u task(s) to reassign\n",
 			sess->shost->host_no, conn->cid, t2w, held);
-		schedule_reconnect(conn, t2w);
+		/* Under the lock: a logout that began meanwhile cancels none. */
+		spin_lock_bh(&sess->lock);
+		if (!sess->dying)
+			schedule_reconnect(conn, t2w);
+		spin_unlock_bh(&sess->lock);
 		return;
 	}
 	if (keep || !others) {
@@ -848,6 +852,20 @@ static void session_destroy(struct kiscsi_session *sess)
 	/* A session without connection fails its I/O rather than hold it. */
 	if (READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP)
 		session_set_state(sess, KISCSI_SESSION_STATE_FAILED);
+	/*
+	 * A connection being recovered (ERL 2) holds commands its reconnect,
+	 * cancelled above, would have reassigned: they fail now, or removing
+	 * the devices would wait for them for ever.
+	 */
+	for (i = 0; i < sess->nr_conns; i++) {
+		struct kiscsi_conn *conn = sess->conns[i];
+
+		if (!test_bit(KISCSI_CONN_REMOVED, &conn->flags) &&
+		    READ_ONCE(conn->state) != KISCSI_CONN_STATE_UP) {
+			kiscsi_conn_stop(conn);
+			kiscsi_conn_fail_tasks(conn, DID_NO_CONNECT << 16);
+		}
+	}
 	session_unblock(sess);
 	/* A scan finishes: its commands flow, or fail with the session. */
 	mutex_unlock(&sess->mutex);
