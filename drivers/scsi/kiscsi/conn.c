@@ -349,6 +349,8 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	conn->max_xmit_dlength = params->max_xmit_dlength;
 	conn->max_recv_dlength = params->max_recv_dlength;
 	conn->exp_statsn = exp_statsn;
+	conn->ack_statsn = exp_statsn;
+	conn->statsn_hole_set = false;
 	conn->snack_head = 0;
 	conn->snack_count = 0;
 	conn->last_rx = jiffies;

@@ -252,6 +252,13 @@ struct kiscsi_snack {
  * @max_xmit_dlength: the target's MaxRecvDataSegmentLength
  * @max_recv_dlength: ours
  * @exp_statsn: next StatSN expected (written by the receiver only)
+ * @ack_statsn: the ExpStatSN we send: @exp_statsn, or while @statsn_hole
+ *	is set the StatSN of the one status not received yet (written by the
+ *	receiver only)
+ * @statsn_hole: a StatSN skipped: its status came in a damaged Data-In (or
+ *	while that task's SNACK was out) and comes again with its data
+ *	(ErrorRecoveryLevel 1 and up; one at a time)
+ * @statsn_hole_set: @statsn_hole is valid
  * @last_rx: jiffies of the last received PDU, for pings
  * @ping_sent: jiffies the outstanding ping was sent
  * @send_lock: protects @send_list and the task flag QUEUED
@@ -303,6 +310,9 @@ struct kiscsi_conn {
 	u32 max_xmit_dlength;
 	u32 max_recv_dlength;
 	u32 exp_statsn;
+	u32 ack_statsn;
+	u32 statsn_hole;
+	bool statsn_hole_set;
 	unsigned long last_rx;
 	unsigned long ping_sent;
 
@@ -336,6 +346,7 @@ struct kiscsi_conn {
 		u32 pad;
 		struct kiscsi_task *task; /* Data-In destination, or NULL */
 		u32 data_off;		/* buffer offset of the Data-In */
+		bool snack_drop;	/* a Data-In dropped while SNACKed */
 		u8 *buf;		/* destination of other data, our MRDSL */
 		u32 ddgst;		/* data digest computed so far */
 		u8 digest[ISCSI_DIGEST_SIZE];

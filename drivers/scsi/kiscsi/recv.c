@@ -68,6 +68,7 @@ void kiscsi_rx_reset(struct kiscsi_conn *conn)
 	conn->rx.got = 0;
 	conn->rx.dlen = 0;
 	WRITE_ONCE(conn->rx.task, NULL);
+	conn->rx.snack_drop = false;
 	conn->rx.ddgst = ~0U;
 	/* The reference the Data-In being received held (see rx_data_in_hdr). */
 	if (task)
@@ -87,6 +88,33 @@ static int rx_statsn(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
 			kiscsi_opcode_name(hdr->opcode), sn, conn->exp_statsn);
 		return -EPROTO;
 	}
+	WRITE_ONCE(conn->exp_statsn, sn + 1);
+	if (!conn->statsn_hole_set)
+		WRITE_ONCE(conn->ack_statsn, sn + 1);
+	return 0;
+}
+
+/*
+ * A status dropped with its Data-In (damaged, or while its task's SNACK is
+ * out): its StatSN is skipped, not acknowledged (ExpStatSN stays on it, so
+ * the target keeps the status), and taken when it comes again.
+ */
+static int rx_statsn_hole(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
+{
+	u32 sn = be32_to_cpu(hdr->statsn);
+
+	if (conn->statsn_hole_set) {
+		bad_pdu(conn, hdr_itt(hdr), "a second status to ask again (StatSN %u, %u)",
+			conn->statsn_hole, sn);
+		return -EBADMSG;
+	}
+	if (sn != conn->exp_statsn) {
+		bad_pdu(conn, hdr_itt(hdr), "%s StatSN %u, expected %u",
+			kiscsi_opcode_name(hdr->opcode), sn, conn->exp_statsn);
+		return -EPROTO;
+	}
+	conn->statsn_hole = sn;
+	conn->statsn_hole_set = true;
 	WRITE_ONCE(conn->exp_statsn, sn + 1);
 	return 0;
 }
@@ -171,6 +199,7 @@ static int rx_data_in_hdr(struct kiscsi_conn *conn)
 		 */
 		if (datasn != task->exp_datasn) {
 			conn->rx.task = NULL;
+			conn->rx.snack_drop = true;
 			return 0;
 		}
 		clear_bit(KISCSI_TASK_SNACK, &task->flags);
@@ -291,17 +320,19 @@ static int rx_status(struct kiscsi_conn *conn, struct kiscsi_task *task, u8 flag
 }
 
 /*
- * The StatSN of a Data-In carrying status. Sent again after a SNACK, it
- * may be one already taken (the damaged PDU's, or one dropped while the
- * SNACK was out): that one does not advance ExpStatSN again.
+ * The StatSN of a Data-In carrying status. Sent again after a SNACK, it is
+ * the one skipped (rx_statsn_hole()): that fills the hole.
  */
 static int rx_data_in_statsn(struct kiscsi_conn *conn, struct kiscsi_task *task)
 {
 	u32 sn = be32_to_cpu(rx_hdr(conn)->statsn);
 
 	if (task && test_bit(KISCSI_TASK_RESENT, &task->flags) &&
-	    iscsi_sna_lt(sn, conn->exp_statsn))
+	    conn->statsn_hole_set && sn == conn->statsn_hole) {
+		conn->statsn_hole_set = false;
+		WRITE_ONCE(conn->ack_statsn, conn->exp_statsn);
 		return 0;
+	}
 	return rx_statsn(conn, rx_hdr(conn));
 }
 
@@ -312,8 +343,12 @@ static int rx_data_in_done(struct kiscsi_conn *conn)
 	int ret;
 
 	/* For a task ended by task management, or dropped while SNACKed. */
-	if (!task)
-		return h->flags & ISCSI_FLAG_DATA_STATUS ? rx_statsn(conn, rx_hdr(conn)) : 0;
+	if (!task) {
+		if (!(h->flags & ISCSI_FLAG_DATA_STATUS))
+			return 0;
+		return conn->rx.snack_drop ? rx_statsn_hole(conn, rx_hdr(conn)) :
+		       rx_statsn(conn, rx_hdr(conn));
+	}
 	task->exp_datasn++;
 	task->rx_off += conn->rx.dlen;
 	task->rx_bytes += conn->rx.dlen;
@@ -619,14 +654,6 @@ static int rx_data_in_digest_error(struct kiscsi_conn *conn)
 
 	if (conn->sess->params.error_recovery_level < 1)
 		return -EBADMSG;
-	/*
-	 * Not with the status in it: taking its StatSN would acknowledge a
-	 * status not yet received (the target may then free the task before
-	 * it serves the SNACK); not taking it would leave a StatSN gap. The
-	 * connection is recovered instead, as the level allows.
-	 */
-	if (h->flags & ISCSI_FLAG_DATA_STATUS)
-		return -EBADMSG;
 	/* Being dropped anyway (its task ended, or SNACKed before it). */
 	if (!task)
 		goto out;
@@ -639,8 +666,10 @@ static int rx_data_in_digest_error(struct kiscsi_conn *conn)
 		atomic64_inc(&conn->stats.snacks);
 	}
 out:
+	/* A status in it is not acknowledged until it comes again. */
 	if (h->flags & ISCSI_FLAG_DATA_STATUS)
-		ret = rx_data_in_statsn(conn, task);
+		ret = task || conn->rx.snack_drop ? rx_statsn_hole(conn, rx_hdr(conn)) :
+		      rx_statsn(conn, rx_hdr(conn));
 	kiscsi_rx_reset(conn);
 	return ret;
 }

@@ -136,7 +136,7 @@ static void tx_start(struct kiscsi_conn *conn, struct kiscsi_task *task,
 	typeof(conn->tx) *tx = &conn->tx;
 	struct iscsi_hdr *hdr = (struct iscsi_hdr *)tx->hdr;
 
-	hdr->exp_statsn = cpu_to_be32(READ_ONCE(conn->exp_statsn));
+	hdr->exp_statsn = cpu_to_be32(READ_ONCE(conn->ack_statsn));
 	hton24(hdr->dlength, data_len);
 	tx->hdr_len = ISCSI_HDR_LEN;
 	if (conn->hdgst) {

@@ -181,7 +181,7 @@ static int conn_login(struct kiscsi_session *sess, struct kiscsi_conn *conn,
 	 * statuses it got: the target drops those tasks, keeps the others
 	 * for reassignment (7.2.2; 0 for a connection never started).
 	 */
-	l->exp_statsn = conn->exp_statsn;
+	l->exp_statsn = conn->ack_statsn;
 	ret = kiscsi_sock_connect(&conn->remote, sess->timeout, &l->sock);
 	if (ret) {
 		*errmsg = ret == -ETIMEDOUT ? "connection to the portal timed out" :
