@@ -168,6 +168,23 @@ static bool take_cmdsn(struct kiscsi_session *sess, u32 *sn)
 	return true;
 }
 
+/*
+ * Where a command's transfer starts: its command PDU next, no R2T, no data
+ * received. A new command and a retry (task_retry()) both begin here.
+ */
+static void task_start_transfer(struct kiscsi_task *task)
+{
+	task->tx_phase = KISCSI_TX_CMD;
+	task->r2t_head = 0;
+	task->r2t_count = 0;
+	task->exp_r2tsn = 0;
+	task->exp_datasn = 0;
+	task->rx_off = 0;
+	task->rx_bytes = 0;
+	task->rx_sg = NULL;
+	task->tx_sg = NULL;
+}
+
 static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 {
 	struct kiscsi_session *sess = shost_priv(shost);
@@ -201,17 +218,9 @@ static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 		    (hwq << KISCSI_ITT_HWQ_SHIFT) | blk_mq_unique_tag_to_tag(utag);
 	task->result = 0;
 	task->status = 0;
-	task->tx_phase = KISCSI_TX_CMD;
 	task->imm_len = 0;
 	task->unsol_end = 0;
-	task->r2t_head = 0;
-	task->r2t_count = 0;
-	task->exp_r2tsn = 0;
-	task->exp_datasn = 0;
-	task->rx_off = 0;
-	task->rx_bytes = 0;
-	task->rx_sg = NULL;
-	task->tx_sg = NULL;
+	task_start_transfer(task);
 	if (sc->sc_data_direction == DMA_TO_DEVICE) {
 		/* 13.13-13.14: immediate, then unsolicited, up to FirstBurst. */
 		u32 first = min(len, p->first_burst_length);
@@ -362,15 +371,7 @@ static void task_reassigned(struct kiscsi_task *task)
  */
 static bool task_retry(struct kiscsi_conn *conn, struct kiscsi_task *task)
 {
-	task->tx_phase = KISCSI_TX_CMD;
-	task->r2t_head = 0;
-	task->r2t_count = 0;
-	task->exp_r2tsn = 0;
-	task->exp_datasn = 0;
-	task->rx_off = 0;
-	task->rx_bytes = 0;
-	task->rx_sg = NULL;
-	task->tx_sg = NULL;
+	task_start_transfer(task);
 	spin_lock_bh(&conn->send_lock);
 	if (!kiscsi_conn_usable(conn)) {
 		spin_unlock_bh(&conn->send_lock);
