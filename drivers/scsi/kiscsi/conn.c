@@ -95,8 +95,15 @@ static void kiscsi_state_change(struct sock *sk)
 	conn = sk->sk_user_data;
 	if (conn) {
 		switch (sk->sk_state) {
-		case TCP_CLOSE:
 		case TCP_CLOSE_WAIT:
+			/*
+			 * The peer's FIN: what came before it (a Logout
+			 * Response, a last status) is read first; the
+			 * receiver fails the connection at the end of it.
+			 */
+			kiscsi_conn_queue_io(conn);
+			break;
+		case TCP_CLOSE:
 		case TCP_LAST_ACK:
 		case TCP_FIN_WAIT1:
 		case TCP_FIN_WAIT2:
@@ -146,7 +153,8 @@ static void kiscsi_io_work(struct work_struct *work)
 		}
 		ret = kiscsi_recv(conn);
 		if (ret < 0) {
-			kiscsi_conn_failure(conn, "receive failed");
+			kiscsi_conn_failure(conn, ret == -ESHUTDOWN ?
+					    "connection closed by the peer" : "receive failed");
 			break;
 		}
 		pending |= ret > 0;
@@ -228,6 +236,7 @@ static void kiscsi_conn_err_work(struct work_struct *work)
 	conn->state = KISCSI_CONN_STATE_FAILED;
 	kiscsi_conn_stop_io(conn);
 	complete_all(&conn->logout_done);
+	complete_all(&conn->text_done);
 	kiscsi_tmf_conn_failed(conn);
 	kiscsi_session_conn_failed(conn);
 	memalloc_noio_restore(noio);
@@ -298,12 +307,14 @@ struct kiscsi_conn *kiscsi_conn_alloc(struct kiscsi_session *sess, u16 cid)
 	INIT_WORK(&conn->err_work, kiscsi_conn_err_work);
 	INIT_DELAYED_WORK(&conn->nop_work, kiscsi_nop_work);
 	INIT_DELAYED_WORK(&conn->reconnect_work, kiscsi_conn_reconnect_work);
+	INIT_WORK(&conn->async_work, kiscsi_conn_async_work);
 	memset(conn->ended_itt, 0xff, sizeof(conn->ended_itt));
 	spin_lock_init(&conn->send_lock);
 	INIT_LIST_HEAD(&conn->send_list);
 	mutex_init(&conn->send_mutex);
 	mutex_init(&conn->stop_mutex);
 	init_completion(&conn->logout_done);
+	init_completion(&conn->text_done);
 	return conn;
 }
 
@@ -315,6 +326,8 @@ void kiscsi_conn_free(struct kiscsi_conn *conn)
 {
 	kiscsi_conn_stop_io(conn);
 	cancel_work_sync(&conn->err_work);
+	/* Returns at once once the session is dying: no mutex wait here. */
+	cancel_work_sync(&conn->async_work);
 	kvfree(conn->rx.buf);
 	kfree(conn->nop_data);
 	kfree(conn);
@@ -344,6 +357,7 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	conn->sock = sock;
 	conn->tx.busy = false;
 	reinit_completion(&conn->logout_done);
+	reinit_completion(&conn->text_done);
 	conn->hdgst = params->header_digest.v[0] == KISCSI_DIGEST_CRC32C;
 	conn->ddgst = params->data_digest.v[0] == KISCSI_DIGEST_CRC32C;
 	conn->max_xmit_dlength = params->max_xmit_dlength;

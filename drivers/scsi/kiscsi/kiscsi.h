@@ -49,6 +49,8 @@ struct genl_info;
 #define KISCSI_NOP_INTERVAL	5	/* seconds of silence before a ping */
 #define KISCSI_NOP_TIMEOUT	10	/* seconds a ping may stay unanswered */
 #define KISCSI_LOGOUT_TIMEOUT	10	/* seconds */
+#define KISCSI_TEXT_TIMEOUT	30	/* seconds for a renegotiation */
+#define KISCSI_TEXT_ROUNDS	8	/* Text Requests in one renegotiation */
 #define KISCSI_CAN_QUEUE	128	/* commands per hardware queue */
 #define KISCSI_CMD_PER_LUN	32	/* default LUN queue depth */
 #define KISCSI_REPLACEMENT_TIMEOUT 120	/* seconds, as open-iscsi */
@@ -75,6 +77,7 @@ struct genl_info;
 #define KISCSI_ITT_CTL		(0xffU << KISCSI_ITT_HWQ_SHIFT)
 #define KISCSI_ITT_PING		(KISCSI_ITT_CTL | 1)
 #define KISCSI_ITT_LOGOUT	(KISCSI_ITT_CTL | 2)
+#define KISCSI_ITT_TEXT		(KISCSI_ITT_CTL | 3)
 #define KISCSI_ITT_TMF		(KISCSI_ITT_CTL | 0x1000)
 #define KISCSI_ITT_TMF_SEQ	0xfff
 
@@ -209,12 +212,18 @@ enum {
 	KISCSI_CONN_SNACK,	/* SNACKs are queued in conn->snack */
 	KISCSI_CONN_DRAINING,	/* being removed: takes no new command */
 	KISCSI_CONN_REMOVED,	/* slot unused (never started, or deleted) */
+	KISCSI_CONN_LOGOUT_REQ,	/* the target asked for its logout: no new command */
+	KISCSI_CONN_TEXT,	/* a Text Request (renegotiation) is to be sent */
+	KISCSI_CONN_TEXT_OUT,	/* a Text Request awaits its Text Response */
+	KISCSI_CONN_ASYNC_LOGOUT, /* async_work: log out and in (AsyncEvent 1) */
+	KISCSI_CONN_ASYNC_TEXT,	/* async_work: renegotiate (AsyncEvent 4) */
+	KISCSI_CONN_ASYNC_TIMES, /* recover after @async_t2w, not DefaultTime2Wait */
 };
 
 /* The flags that ask the sender for one of the connection's own PDUs. */
 #define KISCSI_CONN_CTL_PDUS	(BIT(KISCSI_CONN_PING) | BIT(KISCSI_CONN_NOP_REPLY) | \
 				 BIT(KISCSI_CONN_LOGOUT) | BIT(KISCSI_CONN_TMF) | \
-				 BIT(KISCSI_CONN_SNACK))
+				 BIT(KISCSI_CONN_SNACK) | BIT(KISCSI_CONN_TEXT))
 
 /* A SNACK to send (11.16): Data/R2T or DataACK. */
 struct kiscsi_snack {
@@ -283,6 +292,15 @@ struct kiscsi_snack {
  *	@send_lock (ErrorRecoveryLevel 1 and 2)
  * @snack_head: oldest SNACK in the ring
  * @snack_count: SNACKs in the ring
+ * @async_work: acts on the target's Asynchronous Messages that need
+ *	process context (a requested logout, a renegotiation)
+ * @async_secs: Parameter3 of the last such message: seconds to act in
+ * @async_t2w: Time2Wait of a "dropping the connection" message (11.9.1)
+ * @async_t2r: its Time2Retain
+ * @text_ttt: TTT of the Text Request to send (a continuation's, or the
+ *	reserved tag)
+ * @text_rounds: Text Requests sent in this renegotiation
+ * @text_done: completed by the last Text Response (or a failure)
  * @stats: counters reported by kiscsictl list
  */
 struct kiscsi_conn {
@@ -367,6 +385,14 @@ struct kiscsi_conn {
 	struct kiscsi_snack snack[KISCSI_MAX_SNACKS];
 	u8 snack_head;
 	u8 snack_count;
+
+	struct work_struct async_work;
+	u16 async_secs;
+	u16 async_t2w;
+	u16 async_t2r;
+	u32 text_ttt;
+	u8 text_rounds;
+	struct completion text_done;
 
 	struct {
 		atomic64_t cmds;
@@ -600,6 +626,9 @@ void kiscsi_session_tmf_init(struct kiscsi_session *sess);
 
 /* session.c */
 void kiscsi_conn_reconnect_work(struct work_struct *work);
+void kiscsi_conn_async_work(struct work_struct *work);
+void kiscsi_session_async_event(struct kiscsi_conn *conn, u8 event, u16 param1,
+				u16 param2, u16 param3);
 /**
  * struct kiscsi_login_req - what a login request asks for
  * @target: TargetName

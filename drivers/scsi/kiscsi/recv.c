@@ -550,20 +550,91 @@ static int rx_async(struct kiscsi_conn *conn)
 
 	if (ret)
 		return ret;
-	pr_info_ratelimited("session %u conn %u: async event %u (vcode %u)\n",
-			    conn->sess->shost->host_no, conn->cid, h->async_event,
-			    h->async_vcode);
 	/* 11.9.1: a SCSI event: SenseLength, then the sense data. */
-	if (h->async_event == ISCSI_ASYNC_MSG_SCSI_EVENT && conn->rx.dlen >= 2) {
-		u32 len = get_unaligned_be16(conn->rx.buf);
+	if (h->async_event == ISCSI_ASYNC_MSG_SCSI_EVENT) {
+		u32 len;
 
+		pr_info_ratelimited("session %u conn %u: SCSI asynchronous event\n",
+				    conn->sess->shost->host_no, conn->cid);
+		if (conn->rx.dlen < 2)
+			return 0;
+		len = get_unaligned_be16(conn->rx.buf);
 		if (len <= conn->rx.dlen - 2)
 			kiscsi_session_check_sense(conn->sess, conn->rx.buf + 2, len);
+		return 0;
 	}
-	if (h->async_event == ISCSI_ASYNC_MSG_REQUEST_LOGOUT ||
-	    h->async_event == ISCSI_ASYNC_MSG_DROPPING_CONNECTION ||
-	    h->async_event == ISCSI_ASYNC_MSG_DROPPING_ALL_CONNECTIONS)
-		return -ECONNRESET;
+	kiscsi_session_async_event(conn, h->async_event, be16_to_cpu(h->param1),
+				   be16_to_cpu(h->param2), be16_to_cpu(h->param3));
+	return 0;
+}
+
+/*
+ * 11.11: the answer to the empty Text Request of a renegotiation the target
+ * asked for (AsyncEvent 4). Of what it declares, MaxRecvDataSegmentLength
+ * is taken (13.12: declarative, usable in full feature phase); other keys
+ * are logged and ignored. A long answer (C bit) is skipped, not parsed
+ * across PDUs; its continuation is asked for.
+ */
+static int rx_text_rsp(struct kiscsi_conn *conn)
+{
+	struct iscsi_text_rsp *h = (struct iscsi_text_rsp *)rx_hdr(conn);
+	u32 itt = hdr_itt(rx_hdr(conn));
+	const char *err = NULL;
+	struct kiscsi_kv kv;
+	size_t pos = 0;
+	int ret;
+
+	if (itt != KISCSI_ITT_TEXT) {
+		bad_pdu(conn, itt, "Text Response to no request");
+		return -EPROTO;
+	}
+	while (!(h->flags & ISCSI_FLAG_TEXT_CONTINUE) &&
+	       (ret = kiscsi_text_next(conn->rx.buf, conn->rx.dlen, &pos, &kv, &err)) > 0) {
+		u32 v;
+
+		if (kv.key_len != strlen("MaxRecvDataSegmentLength") ||
+		    memcmp(kv.key, "MaxRecvDataSegmentLength", kv.key_len)) {
+			pr_info_ratelimited("session %u conn %u: renegotiation: key %.*s ignored\n",
+					    conn->sess->shost->host_no, conn->cid,
+					    (int)kv.key_len, kv.key);
+			continue;
+		}
+		if (kstrtou32(kv.value, 10, &v) || v < 512 || v > 0xffffff) {
+			bad_pdu(conn, itt, "MaxRecvDataSegmentLength=%.16s out of range",
+				kv.value);
+			return -EPROTO;
+		}
+		pr_info("session %u conn %u: the target's MaxRecvDataSegmentLength is %u now\n",
+			conn->sess->shost->host_no, conn->cid, v);
+		WRITE_ONCE(conn->max_xmit_dlength, v);
+	}
+	if (ret < 0) {
+		bad_pdu(conn, itt, "Text Response: %s", err);
+		return -EPROTO;
+	}
+	/*
+	 * The new limit first, then the ExpStatSN that acknowledges it: a
+	 * target may hold us to it from the first PDU that does (pairs with
+	 * the smp_rmb() in tx_start()).
+	 */
+	smp_wmb();
+	ret = rx_statsn(conn, rx_hdr(conn));
+	if (ret)
+		return ret;
+	if ((h->flags & ISCSI_FLAG_TEXT_CONTINUE) || !(h->flags & ISCSI_FLAG_CMD_FINAL)) {
+		if (++conn->text_rounds > KISCSI_TEXT_ROUNDS) {
+			bad_pdu(conn, itt, "Text Response: more than %u rounds",
+				KISCSI_TEXT_ROUNDS);
+			return -EPROTO;
+		}
+		/* 11.10.4: the next request carries the target's TTT. */
+		conn->text_ttt = be32_to_cpu(h->ttt);
+		set_bit(KISCSI_CONN_TEXT, &conn->flags);
+		kiscsi_conn_queue_io(conn);
+		return 0;
+	}
+	clear_bit(KISCSI_CONN_TEXT_OUT, &conn->flags);
+	complete_all(&conn->text_done);
 	return 0;
 }
 
@@ -614,7 +685,7 @@ static int rx_hdr_done(struct kiscsi_conn *conn)
 		}
 	}
 	if (!kiscsi_opcode_from_target(hdr->opcode) || op == ISCSI_OP_LOGIN_RSP ||
-	    op == ISCSI_OP_TEXT_RSP) {
+	    (op == ISCSI_OP_TEXT_RSP && !test_bit(KISCSI_CONN_TEXT_OUT, &conn->flags))) {
 		bad_pdu(conn, hdr_itt(hdr), "unexpected opcode 0x%02x", hdr->opcode);
 		return -EPROTO;
 	}
@@ -706,6 +777,9 @@ static int rx_pdu_done(struct kiscsi_conn *conn)
 		break;
 	case ISCSI_OP_ASYNC_EVENT:
 		ret = rx_async(conn);
+		break;
+	case ISCSI_OP_TEXT_RSP:
+		ret = rx_text_rsp(conn);
 		break;
 	case ISCSI_OP_REJECT:
 		ret = rx_reject(conn);
@@ -846,7 +920,8 @@ static int recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
  * @conn: connection, in full feature phase
  *
  * Context: io_work.
- * Return: 1 when bytes were consumed, 0 when there was nothing, or a
+ * Return: 1 when bytes were consumed, 0 when there was nothing,
+ * -ESHUTDOWN once all the peer sent before its FIN is taken, or another
  * negative errno from the socket.
  */
 int kiscsi_recv(struct kiscsi_conn *conn)
@@ -857,6 +932,10 @@ int kiscsi_recv(struct kiscsi_conn *conn)
 
 	lock_sock(sock->sk);
 	consumed = sock->ops->read_sock(sock->sk, &desc, recv_actor);
+	/* All read up to the peer's FIN: the connection ends here. */
+	if (!consumed && (READ_ONCE(sock->sk->sk_shutdown) & RCV_SHUTDOWN) &&
+	    skb_queue_empty(&sock->sk->sk_receive_queue))
+		consumed = -ESHUTDOWN;
 	release_sock(sock->sk);
 	if (consumed < 0)
 		return consumed;

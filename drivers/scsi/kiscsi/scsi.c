@@ -226,7 +226,7 @@ static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 		u32 first = min(len, p->first_burst_length);
 
 		if (p->immediate_data)
-			task->imm_len = min(first, conn->max_xmit_dlength);
+			task->imm_len = min(first, READ_ONCE(conn->max_xmit_dlength));
 		task->unsol_end = p->initial_r2t ? task->imm_len : first;
 	}
 	refcount_set(&task->ref, 2);	/* the answer, and the send list */

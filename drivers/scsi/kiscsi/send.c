@@ -136,6 +136,8 @@ static void tx_start(struct kiscsi_conn *conn, struct kiscsi_task *task,
 	typeof(conn->tx) *tx = &conn->tx;
 	struct iscsi_hdr *hdr = (struct iscsi_hdr *)tx->hdr;
 
+	/* After the PDU's length: see rx_text_rsp(). */
+	smp_rmb();
 	hdr->exp_statsn = cpu_to_be32(READ_ONCE(conn->ack_statsn));
 	hton24(hdr->dlength, data_len);
 	tx->hdr_len = ISCSI_HDR_LEN;
@@ -244,6 +246,22 @@ static bool tx_next_ctl(struct kiscsi_conn *conn)
 			return true;
 		}
 	}
+	if (test_and_clear_bit(KISCSI_CONN_TEXT, &conn->flags)) {
+		struct iscsi_text *h = (struct iscsi_text *)conn->tx.hdr;
+
+		/*
+		 * 11.9.1 AsyncEvent 4: an empty Text Request lets the target
+		 * declare what it wants to change (11.10). Immediate: it takes
+		 * no CmdSN.
+		 */
+		h->opcode = ISCSI_OP_TEXT | ISCSI_OP_IMMEDIATE;
+		h->flags = ISCSI_FLAG_CMD_FINAL;
+		h->itt = (__force itt_t)cpu_to_be32(KISCSI_ITT_TEXT);
+		h->ttt = cpu_to_be32(conn->text_ttt);
+		h->cmdsn = cpu_to_be32(current_cmdsn(sess));
+		tx_start(conn, NULL, NULL, 0, 0);
+		return true;
+	}
 	if (test_and_clear_bit(KISCSI_CONN_LOGOUT, &conn->flags)) {
 		struct iscsi_logout *h = (struct iscsi_logout *)conn->tx.hdr;
 
@@ -262,7 +280,18 @@ static void build_cmd(struct kiscsi_conn *conn, struct kiscsi_task *task)
 {
 	struct iscsi_scsi_req *h = (struct iscsi_scsi_req *)conn->tx.hdr;
 	struct scsi_cmnd *sc = task->sc;
+	u32 max = READ_ONCE(conn->max_xmit_dlength);
 
+	/*
+	 * The target lowered its MaxRecvDataSegmentLength in a renegotiation
+	 * after this command was queued: less immediate data, the rest goes
+	 * as Data-Out (unsolicited, or on R2T).
+	 */
+	if (task->imm_len > max) {
+		if (task->unsol_end == task->imm_len)
+			task->unsol_end = max;
+		task->imm_len = max;
+	}
 	h->opcode = ISCSI_OP_SCSI_CMD;
 	h->flags = ISCSI_ATTR_SIMPLE;
 	if (sc->sc_data_direction == DMA_TO_DEVICE) {
@@ -287,7 +316,7 @@ static void build_cmd(struct kiscsi_conn *conn, struct kiscsi_task *task)
 static void build_data_out(struct kiscsi_conn *conn, struct kiscsi_task *task)
 {
 	struct iscsi_data *h = (struct iscsi_data *)conn->tx.hdr;
-	u32 len = min(task->tx_end - task->tx_off, conn->max_xmit_dlength);
+	u32 len = min(task->tx_end - task->tx_off, READ_ONCE(conn->max_xmit_dlength));
 
 	h->opcode = ISCSI_OP_SCSI_DATA_OUT;
 	if (task->tx_off + len == task->tx_end)

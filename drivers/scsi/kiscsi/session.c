@@ -235,7 +235,7 @@ static void session_set_io_cpus(struct kiscsi_session *sess)
 }
 
 /* Block the host and start logging the whole session back in (7.1.5). */
-static void session_start_recovery(struct kiscsi_session *sess)
+static void session_start_recovery(struct kiscsi_session *sess, unsigned int t2w)
 {
 	spin_lock_bh(&sess->lock);
 	if (sess->dying || sess->state != KISCSI_SESSION_STATE_UP) {
@@ -249,9 +249,11 @@ static void session_start_recovery(struct kiscsi_session *sess)
 	sess->recovery_start = jiffies;
 	sess->recovery_backoff = 1;
 	pr_warn("session %u: recovering the session\n", sess->shost->host_no);
-	/* DefaultTime2Wait before the implicit logout of reinstatement (13.15). */
-	queue_delayed_work(kiscsi_wq, &sess->recovery_work,
-			   sess->params.default_time2wait * HZ);
+	/*
+	 * DefaultTime2Wait (or the target's Time2Wait of an Asynchronous
+	 * Message) before the implicit logout of reinstatement (13.15).
+	 */
+	queue_delayed_work(kiscsi_wq, &sess->recovery_work, t2w * HZ);
 }
 
 /* Drop every connection still up: session recovery logs them all back in. */
@@ -332,7 +334,7 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 
 recover_session:
 	/* Its held tasks are requeued by the session recovery. */
-	session_start_recovery(sess);
+	session_start_recovery(sess, sess->params.default_time2wait);
 	session_fail_conns(sess, "the session is recovered");
 out:
 	mutex_unlock(&sess->mutex);
@@ -538,8 +540,15 @@ err_alloc:
 void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 {
 	struct kiscsi_session *sess = conn->sess;
+	unsigned int t2w = sess->params.default_time2wait;
+	unsigned int t2r = sess->params.default_time2retain;
 	bool keep, others;
 
+	/* 11.9.1: the target said when to come back (AsyncEvent 2 or 3). */
+	if (test_and_clear_bit(KISCSI_CONN_ASYNC_TIMES, &conn->flags)) {
+		t2w = conn->async_t2w;
+		t2r = conn->async_t2r;
+	}
 	spin_lock_bh(&sess->lock);
 	keep = !sess->dying && sess->state == KISCSI_SESSION_STATE_UP &&
 	       !test_bit(KISCSI_CONN_DRAINING, &conn->flags) &&
@@ -548,11 +557,9 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 	spin_unlock_bh(&sess->lock);
 
 	if (keep && sess->params.error_recovery_level >= 2) {
-		unsigned int t2w = sess->params.default_time2wait;
 		unsigned int held = kiscsi_conn_hold_tasks(conn);
 
-		conn->retain_until = jiffies +
-				     (t2w + sess->params.default_time2retain) * HZ;
+		conn->retain_until = jiffies + (t2w + t2r) * HZ;
 		conn->backoff = t2w;
 		pr_info("session %u conn %u: connection recovery in %u s, %u task(s) to reassign\n",
 			sess->shost->host_no, conn->cid, t2w, held);
@@ -564,10 +571,182 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 		return;
 	}
 	if (keep || !others) {
-		session_start_recovery(sess);
+		session_start_recovery(sess, t2w);
 		session_fail_conns(sess, "the session is recovered");
 	}
 	kiscsi_conn_fail_tasks(conn, DID_REQUEUE << 16);
+}
+
+/*
+ * The target drops this connection (AsyncEvent 2, or one of all with 3):
+ * recovery as after a failure, at the level negotiated, but after the
+ * target's Time2Wait, and at level 2 within its Time2Retain (11.9.1; both
+ * at most 3600 s, 13.15-13.16).
+ */
+static void conn_dropped_by_target(struct kiscsi_conn *conn, u16 t2w, u16 t2r)
+{
+	if (READ_ONCE(conn->state) != KISCSI_CONN_STATE_UP ||
+	    test_bit(KISCSI_CONN_DEAD, &conn->flags))
+		return;
+	conn->async_t2w = min_t(u16, t2w, 3600);
+	conn->async_t2r = min_t(u16, t2r, 3600);
+	set_bit(KISCSI_CONN_ASYNC_TIMES, &conn->flags);
+	kiscsi_conn_failure(conn, "the target drops the connection");
+}
+
+/**
+ * kiscsi_session_async_event() - act on an iSCSI Asynchronous Message
+ * @conn: the connection it came on
+ * @event: AsyncEvent (11.9.1), other than 0 (a SCSI event)
+ * @param1: Parameter1
+ * @param2: Parameter2
+ * @param3: Parameter3
+ *
+ * 1: this connection is logged out and in again within Parameter3 seconds
+ * (async_work). 2: the connection Parameter1 names is recovered after
+ * Parameter2 seconds. 3: all are. 4: an empty Text Request lets the target
+ * renegotiate (async_work). Other events are logged.
+ *
+ * Context: the connection's receiver.
+ */
+void kiscsi_session_async_event(struct kiscsi_conn *conn, u8 event, u16 param1,
+				u16 param2, u16 param3)
+{
+	struct kiscsi_session *sess = conn->sess;
+	unsigned int i;
+
+	pr_info("session %u conn %u: asynchronous message %u (%u, %u, %u)\n",
+		sess->shost->host_no, conn->cid, event, param1, param2, param3);
+	switch (event) {
+	case ISCSI_ASYNC_MSG_REQUEST_LOGOUT:
+	case ISCSI_ASYNC_MSG_PARAM_NEGOTIATION:
+		conn->async_secs = param3;
+		set_bit(event == ISCSI_ASYNC_MSG_REQUEST_LOGOUT ? KISCSI_CONN_ASYNC_LOGOUT :
+			KISCSI_CONN_ASYNC_TEXT, &conn->flags);
+		queue_work(kiscsi_wq, &conn->async_work);
+		break;
+	case ISCSI_ASYNC_MSG_DROPPING_CONNECTION:
+		/* The connection named may be another one of the session. */
+		if (param1 >= READ_ONCE(sess->nr_conns) ||
+		    test_bit(KISCSI_CONN_REMOVED, &sess->conns[param1]->flags)) {
+			pr_warn("session %u conn %u: the target drops connection %u, which is not ours\n",
+				sess->shost->host_no, conn->cid, param1);
+			break;
+		}
+		conn_dropped_by_target(sess->conns[param1], param2, param3);
+		break;
+	case ISCSI_ASYNC_MSG_DROPPING_ALL_CONNECTIONS:
+		for (i = 0; i < READ_ONCE(sess->nr_conns); i++)
+			conn_dropped_by_target(sess->conns[i], param2, param3);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * 11.9.1 AsyncEvent 1: the target asks this connection to log out within
+ * Parameter3 seconds. It takes no new command; once what it holds is done
+ * it logs out ("close the connection", or "close the session" when it is
+ * the session's only one) and logs in again, while the others carry on.
+ * A command still outstanding at the deadline, or no logout response, is
+ * a connection failure, recovered as such.
+ */
+static void conn_logout_requested(struct kiscsi_conn *conn)
+{
+	struct kiscsi_session *sess = conn->sess;
+	unsigned long deadline = jiffies + conn->async_secs * HZ;
+	const char *err = NULL;
+	bool alone;
+	int ret;
+
+	lockdep_assert_held(&sess->mutex);
+	if (READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP || !kiscsi_conn_usable(conn))
+		return;
+	alone = !live_conns(sess, conn);
+	set_bit(KISCSI_CONN_LOGOUT_REQ, &conn->flags);
+	while (kiscsi_conn_busy(conn) && !test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
+	       time_before(jiffies, deadline))
+		msleep(20);
+	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
+		return;		/* failed meanwhile: its recovery runs */
+	if (kiscsi_conn_busy(conn)) {
+		kiscsi_conn_failure(conn, "commands outstanding at the target's logout deadline");
+		return;
+	}
+	ret = kiscsi_conn_logout(conn, alone ? ISCSI_LOGOUT_REASON_CLOSE_SESSION :
+				 ISCSI_LOGOUT_REASON_CLOSE_CONNECTION);
+	if (ret) {
+		kiscsi_conn_failure(conn, "no logout response");
+		return;
+	}
+	kiscsi_conn_stop(conn);
+	if (alone) {
+		/* The session ended at the target: a new one, same ISID, now. */
+		pr_info("session %u: logged out at the target's request; logging in again\n",
+			sess->shost->host_no);
+		session_start_recovery(sess, 0);
+		return;
+	}
+	ret = conn_login(sess, conn, &err);
+	if (ret) {
+		pr_info("session %u conn %u: login after the target's logout request failed: %s; retrying\n",
+			sess->shost->host_no, conn->cid, err);
+		WRITE_ONCE(conn->state, KISCSI_CONN_STATE_FAILED);
+		conn->backoff = 1;
+		spin_lock_bh(&sess->lock);
+		if (!sess->dying)
+			schedule_reconnect(conn, conn->backoff);
+		spin_unlock_bh(&sess->lock);
+		return;
+	}
+	pr_info("session %u conn %u: logged out and in again at the target's request\n",
+		sess->shost->host_no, conn->cid);
+	session_set_io_cpus(sess);
+	kiscsi_session_changed(sess);
+}
+
+/* AsyncEvent 4: an empty Text Request, and the target's answer (11.10). */
+static void conn_renegotiate(struct kiscsi_conn *conn)
+{
+	if (!kiscsi_conn_usable(conn) || test_bit(KISCSI_CONN_TEXT_OUT, &conn->flags))
+		return;
+	reinit_completion(&conn->text_done);
+	conn->text_ttt = ISCSI_RESERVED_TAG;
+	conn->text_rounds = 0;
+	set_bit(KISCSI_CONN_TEXT_OUT, &conn->flags);
+	set_bit(KISCSI_CONN_TEXT, &conn->flags);
+	kiscsi_conn_queue_io(conn);
+	if (!wait_for_completion_timeout(&conn->text_done, KISCSI_TEXT_TIMEOUT * HZ))
+		kiscsi_conn_failure(conn, "no answer to the renegotiation's Text Request");
+	clear_bit(KISCSI_CONN_TEXT_OUT, &conn->flags);
+}
+
+/**
+ * kiscsi_conn_async_work() - what the target's Asynchronous Messages ask
+ * @work: the connection's async_work
+ *
+ * Context: process; takes sess->mutex, except once the session is dying
+ * (then it returns at once, so teardown may wait for it under the mutex).
+ */
+void kiscsi_conn_async_work(struct work_struct *work)
+{
+	struct kiscsi_conn *conn = container_of(work, struct kiscsi_conn, async_work);
+	struct kiscsi_session *sess = conn->sess;
+	unsigned int noio;
+
+	if (READ_ONCE(sess->dying))
+		return;
+	noio = memalloc_noio_save();
+	mutex_lock(&sess->mutex);
+	if (!READ_ONCE(sess->dying)) {
+		if (test_and_clear_bit(KISCSI_CONN_ASYNC_TEXT, &conn->flags))
+			conn_renegotiate(conn);
+		if (test_and_clear_bit(KISCSI_CONN_ASYNC_LOGOUT, &conn->flags))
+			conn_logout_requested(conn);
+	}
+	mutex_unlock(&sess->mutex);
+	memalloc_noio_restore(noio);
 }
 
 /**
@@ -586,7 +765,7 @@ int kiscsi_session_reset(struct kiscsi_session *sess)
 	unsigned long end = jiffies + (sess->replacement_timeout + 60) * HZ;
 
 	pr_warn("session %u: reset by the SCSI error handler\n", sess->shost->host_no);
-	session_start_recovery(sess);
+	session_start_recovery(sess, sess->params.default_time2wait);
 	session_fail_conns(sess, "host reset");
 	while (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_RECOVERY &&
 	       !READ_ONCE(sess->dying) && time_before(jiffies, end))
@@ -812,6 +991,7 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 	mutex_unlock(&sess->mutex);
 	/* Outside the mutex: a reconnect waiting for it would never end. */
 	cancel_delayed_work_sync(&conn->reconnect_work);
+	cancel_work_sync(&conn->async_work);
 	mutex_lock(&sess->mutex);
 
 	deadline = jiffies + 30 * HZ;
@@ -844,8 +1024,10 @@ static void session_destroy(struct kiscsi_session *sess)
 	sess->dying = true;
 	spin_unlock_bh(&sess->lock);
 	/* Outside the mutex: a reconnect or recovery may be waiting for it. */
-	for (i = 0; i < sess->nr_conns; i++)
+	for (i = 0; i < sess->nr_conns; i++) {
 		cancel_delayed_work_sync(&sess->conns[i]->reconnect_work);
+		cancel_work_sync(&sess->conns[i]->async_work);
+	}
 	cancel_delayed_work_sync(&sess->recovery_work);
 
 	mutex_lock(&sess->mutex);

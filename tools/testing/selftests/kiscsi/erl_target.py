@@ -60,6 +60,16 @@ Options:
   --cmd-window N        CmdSN window: MaxCmdSN = ExpCmdSN + N - 1 (default 32)
   --log FILE            one JSON line per event (default stdout)
   --timeout S           exit after S seconds (default 3600)
+  --control FIFO        read commands from this FIFO (created if missing),
+                        one per line:
+                          async EVENT CID P1 P2 P3 [MRDSL]
+                        sends an Asynchronous Message (11.9.1) on connection
+                        CID of every session: 1 asks for its logout within
+                        P3 s (closed if none came); 2 drops connection P1
+                        0.3 s later, 3 all of them (Time2Wait P2, Time2Retain
+                        P3); 4 asks for a renegotiation, answered with
+                        MaxRecvDataSegmentLength=MRDSL (taken as the limit
+                        once the initiator acknowledges that answer)
 
 Events (field "event"): listening, login, login_failed, session_new,
 session_reinstated, session_closed (with "why", and "recovery_left": the
@@ -67,7 +77,8 @@ tasks still waiting for reassignment), conn_reinstated (with "acked": the
 tasks the login's ExpStatSN acknowledged, "waiting": the others), conn_lost,
 logout, tmf, task_reassign (ITT, ExpDataSN, response, the task's state),
 retry ("known": the target had the command), task_dropped (at
-DefaultTime2Retain), protocol_error, disk_sha256 (on SIGUSR1), exit. Every
+DefaultTime2Retain), async_sent, logout_deadline (no logout after event 1),
+renegotiated, mrdsl_applied, protocol_error, disk_sha256 (on SIGUSR1), exit. Every
 line has "t" (seconds since start); ITTs are "0x%08x" strings.
 
   erl_target.py --listen 127.0.0.1:3262 --size-mb 64 --erl 2 --t2w 1 \\
@@ -326,6 +337,10 @@ class Conn:
         self.closing = False        # logged out: its end is no failure
         self.ffp = False
         self.max_data_in = 8192     # the initiator's MaxRecvDataSegmentLength
+        self.recv_limit = 8192      # ours, as declared
+        self.pending_limit = None   # (StatSN, limit) declared, not yet acknowledged
+        self.reneg_mrdsl = None     # to declare in the next Text Response
+        self.logout_deadline = None  # AsyncEvent 1 sent: logout due by then
         self.acks = collections.deque()   # (StatSN, Task) in StatSN order
         self.wq = queue.Queue()
         self.rf = sock.makefile("rb", buffering=262144)
@@ -409,7 +424,8 @@ class Conn:
         hdr = self.read_exact(BHS)
         ahs = hdr[4] * 4
         dlen = int.from_bytes(hdr[5:8], "big")
-        limit = 8192 if self.ffp else 65536
+        # A renegotiated limit holds once acknowledged (checked in handle()).
+        limit = max(8192, self.recv_limit) if self.ffp else 65536
         if dlen > limit:
             raise ProtoError("data segment of %d bytes, above our "
                              "MaxRecvDataSegmentLength %d" % (dlen, limit))
@@ -746,6 +762,10 @@ class Server:
                              "(the next the target would send)" %
                              (expstatsn, conn.statsn))
         sess = conn.sess
+        if conn.pending_limit and sn_lt(conn.pending_limit[0], expstatsn):
+            conn.recv_limit = conn.pending_limit[1]
+            conn.pending_limit = None
+            self.log("mrdsl_applied", cid=conn.cid, mrdsl=conn.recv_limit, **sess.sid())
         while conn.acks and sn_lt(conn.acks[0][0], expstatsn):
             s, task = conn.acks.popleft()
             if task.status_conn is conn and task.status_statsn == s and \
@@ -772,6 +792,11 @@ class Server:
                     for itt, at in list(sess.noexist.items()):
                         if now - at > limit:
                             del sess.noexist[itt]
+                    for c in sess.live_conns():
+                        if c.logout_deadline is not None and now > c.logout_deadline:
+                            c.logout_deadline = None
+                            self.log("logout_deadline", cid=c.cid, **sess.sid())
+                            c.kill()
                     if sess.lost_since is not None and not sess.live_conns() and \
                             now - sess.lost_since > limit:
                         self.drop_session(sess, "no connection within "
@@ -1061,6 +1086,10 @@ class Server:
             self.reject(conn, hdr, 0x04)
             self.proto_error(conn, "opcode 0x%02x in full feature phase" % op)
         self.ack(conn, be32(hdr, 28))
+        if len(data) > conn.recv_limit:
+            self.proto_error(conn, "data segment of %d bytes above the "
+                             "MaxRecvDataSegmentLength %d declared" %
+                             (len(data), conn.recv_limit))
         if op == OP_DATA_OUT:
             return self.data_out(conn, hdr, data)
         if op == OP_SNACK:
@@ -1256,9 +1285,16 @@ class Server:
                         out.append(("TargetAddress", p + ",1"))
             else:
                 out.append((k, "NotUnderstood"))
+        statsn = conn.take_statsn()
+        if conn.reneg_mrdsl:
+            out.append(("MaxRecvDataSegmentLength", str(conn.reneg_mrdsl)))
+            conn.pending_limit = (statsn, conn.reneg_mrdsl)
+            self.log("renegotiated", cid=conn.cid, mrdsl=conn.reneg_mrdsl,
+                     keys=[k for k, _ in pairs], **sess.sid())
+            conn.reneg_mrdsl = None
         exp, mx = self.sn_fields(sess)
         conn.send(pdu(OP_TEXT_RSP, 0x80, 0, 0, text(out), ZERO8, be32(hdr, 16), RSVD,
-                      conn.take_statsn(), exp, mx, 0, 0, 0))
+                      statsn, exp, mx, 0, 0, 0))
 
     def logout(self, conn, hdr):
         sess = conn.sess
@@ -1279,7 +1315,12 @@ class Server:
         waiting = [hx(t.itt) for t in sess.tasks.values() if t.conn is None]
         conn.send(pdu(OP_LOGOUT_RSP, 0x80, resp, 0, b"", ZERO8, be32(hdr, 16), 0,
                       conn.take_statsn(), exp, mx, 0, (sess.t2w << 16) | sess.t2r, 0))
+        conn_left = [hx(t.itt) for t in sess.tasks.values()
+                     if target_conn is not None and t.conn is target_conn]
+        requested = conn.logout_deadline is not None
+        conn.logout_deadline = None
         self.log("logout", cid=conn.cid, reason=reason, logout_cid=cid, response=resp,
+                 requested=requested, conn_tasks_left=conn_left,
                  tasks_left=left, recovery_left=waiting, stats=dict(sess.stats),
                  **sess.sid())
         if resp:
@@ -1403,6 +1444,49 @@ class Server:
 
     # -------------------------------------------------------- main
 
+    def async_msg(self, line):
+        """async EVENT CID P1 P2 P3 [MRDSL]: see --control."""
+        f = line.split()
+        if len(f) not in (6, 7) or f[0] != "async":
+            self.log("control_error", line=line)
+            return
+        event, cid, p1, p2, p3 = (int(x) for x in f[1:6])
+        mrdsl = int(f[6]) if len(f) == 7 else None
+        with self.t.lock:
+            for sess in list(self.t.sessions.values()):
+                c = sess.conns.get(cid)
+                if sess.discovery or sess.closed or c is None or c.dead:
+                    continue
+                statsn = c.take_statsn()
+                exp, mx = self.sn_fields(sess)
+                c.send(pdu(0x32, 0x80, 0, 0, b"", ZERO8, RSVD, 0, statsn, exp, mx,
+                           (event << 24) | p1, (p2 << 16) | p3, 0))
+                self.log("async_sent", cid=cid, async_event=event, p1=p1, p2=p2,
+                         p3=p3, statsn=statsn, **sess.sid())
+                if event == 1:
+                    c.logout_deadline = time.monotonic() + p3
+                elif event == 4:
+                    c.reneg_mrdsl = mrdsl
+                elif event in (2, 3):
+                    victims = [sess.conns.get(p1)] if event == 2 else \
+                        list(sess.conns.values())
+                    threading.Timer(0.3, self.drop_conns, (victims,)).start()
+
+    def drop_conns(self, victims):
+        with self.t.lock:
+            for c in victims:
+                if c is not None and not c.dead:
+                    c.kill()
+
+    def control_loop(self, path):
+        if not os.path.exists(path):
+            os.mkfifo(path)
+        while True:
+            with open(path) as f:
+                for line in f:
+                    if line.strip():
+                        self.async_msg(line.strip())
+
     def accept_loop(self, srv):
         while True:
             try:
@@ -1430,6 +1514,7 @@ def main():
     ap.add_argument("--cmd-window", type=int, default=32)
     ap.add_argument("--log")
     ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--control")
     args = ap.parse_args()
     if not args.listen:
         args.listen = ["127.0.0.1:3262"]
@@ -1446,6 +1531,9 @@ def main():
         socks.append(s)
         threading.Thread(target=srv.accept_loop, args=(s,), daemon=True).start()
     threading.Thread(target=srv.housekeeping, daemon=True).start()
+    if args.control:
+        threading.Thread(target=srv.control_loop, args=(args.control,),
+                         daemon=True).start()
 
     def on_usr1(signum, frame):
         t.log("disk_sha256", sha256=srv.sha256(), bytes=len(t.disk))

@@ -36,88 +36,23 @@
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
 # shellcheck source=SCRIPTDIR/../mcs.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/mcs.sh"
+ET_NAME=erl2
+# shellcheck source=SCRIPTDIR/../erl_target.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/erl_target.sh"
 
 iqn=iqn.2003-01.org.kiscsi.test:erl2
 port=3262
 kills=${KISCSI_ERL2_KILLS:-8}
 t2w=${KISCSI_ERL2_T2W:-1}
 fio_mix=(--bssplit=4k/40:16k/20:64k/20:256k/20 --iodepth=8)
-tlog=/tmp/erl2-target.log
-terr=/tmp/erl2-target.err
-target_py=$KISCSI_SRC/tools/testing/selftests/kiscsi/erl_target.py
-target_pid=
-
-# On exit: stop fio (mcs_cleanup) and the target; keep the target's log.
-erl2_cleanup() {
-	mcs_cleanup
-	if [ -n "$target_pid" ]; then
-		kill "$target_pid" 2>/dev/null || true
-		wait "$target_pid" 2>/dev/null || true
-	fi
-	cp -f "$tlog" "$KISCSI_OUT/$KISCSI_CASE-target.log" 2>/dev/null || true
-	if [ -s "$terr" ]; then
-		echo "erl_target.py stderr:" >&2
-		cat "$terr" >&2
-	fi
-}
-trap erl2_cleanup EXIT
-
-# tlog_count JQ: events of the target's log for which JQ is true.
-tlog_count() {
-	jq -s "[.[] | select($1)] | length" "$tlog"
-}
-
-# tlog_above JQ N: more than N such events.
-tlog_above() {
-	[ "$(tlog_count "$1")" -gt "$2" ]
-}
-
-# tlog_show JQ: those events, one line each (at most 20).
-tlog_show() {
-	jq -c "select($1)" "$tlog" | head -20 >&2 || true
-}
-
-# back_up SID N PORT: the session is up with N connections, all up, and
-# the killed socket (local PORT) is gone from the list.
-back_up() {
-	ks_sess "$1" | jq -e --argjson n "$2" --arg p ":$3" '
-		.state == "up" and (.connections | length) == $n and
-		all(.connections[]; .state == "up" and ((.local // "") | endswith($p) | not))' \
-		>/dev/null
-}
-
-# conn_recovered SID CID REC CREC: connection CID was recovered (its
-# `recoveries` above CREC) and the session was not (still REC).
-conn_recovered() {
-	ks_sess "$1" | jq -e --argjson cid "$2" --argjson r "$3" --argjson cr "$4" '
-		(.connections[] | select(.cid == $cid) | .recoveries) > $cr and
-		.recoveries == $r' >/dev/null
-}
 
 # moved SID: reassigned + retried over the session's connections.
 moved() {
 	ks_get "$1" '[.connections[] | .reassigned + .retried] | add'
 }
 
-# disk_sha_check DEV: the sha256 of the whole disk DEV read through kiscsi
-# and the target's sha256 of its RAM disk (SIGUSR1) must match.
-disk_sha_check() {
-	local dev=$1 mine theirs n
-	mine=$(dd if="$dev" bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1)
-	n=$(tlog_count '.event == "disk_sha256"')
-	kill -USR1 "$target_pid"
-	wait_for 30 tlog_above '.event == "disk_sha256"' "$n" ||
-		fail "the target did not report its disk's sha256"
-	theirs=$(jq -r 'select(.event == "disk_sha256") | .sha256' "$tlog" | tail -1)
-	log "disk sha256 through kiscsi $mine, target $theirs"
-	[ "$mine" = "$theirs" ] || fail "the disk read through kiscsi differs from the target's"
-}
-
-rm -f "$tlog" "$terr"
-python3 "$target_py" --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
-	--erl 2 --t2w "$t2w" --log "$tlog" --timeout 1200 2>"$terr" &
-target_pid=$!
-wait_for 15 grep -q '"listening"' "$tlog" || fail "erl_target.py did not start"
+et_start --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
+	--erl 2 --t2w "$t2w" --timeout 1200
 kiscsi_load
 mark=$(dmesg_mark)
 
@@ -212,11 +147,7 @@ for nc in 1 2; do
 		>/dev/null || fail "session $tsih did not end by logout with no task left waiting for reassignment"
 done
 
-errs=$(tlog_count '.event == "protocol_error" or .event == "task_dropped"')
-[ "$errs" -eq 0 ] || {
-	tlog_show '.event == "protocol_error" or .event == "task_dropped"'
-	fail "the target logged $errs protocol error(s) or dropped task(s)"
-}
+et_assert_clean
 dmesg_since "$mark" | grep -E 'connection recovery|TASK REASSIGN|itt 0x' | sort | uniq -c |
 	sort -rn | head -5 >&2 || true
 kiscsi_unload
