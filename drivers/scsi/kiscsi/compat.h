@@ -61,7 +61,9 @@ static inline void kiscsi_shost_set_may_block(struct Scsi_Host *shost)
  * @page: page holding the data
  * @offset: offset in @page
  * @len: bytes to send, within @page
- * @flags: MSG_MORE or 0; MSG_DONTWAIT is always added
+ * @flags: MSG_MORE or 0; MSG_DONTWAIT and MSG_NOSIGNAL are always added
+ *	(a command may be sent from its submitter's context: a socket the
+ *	target closed must not send that process SIGPIPE)
  *
  * 6.5 replaced ->sendpage with MSG_SPLICE_PAGES; both take a reference on the
  * page instead of copying it. Slab pages and pages with a zero refcount are
@@ -73,7 +75,7 @@ static inline int kiscsi_send_page(struct socket *sock, struct page *page,
 				   unsigned int offset, size_t len, int flags)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-	struct msghdr msg = { .msg_flags = flags | MSG_DONTWAIT };
+	struct msghdr msg = { .msg_flags = flags | MSG_DONTWAIT | MSG_NOSIGNAL };
 	struct bio_vec bvec;
 
 	if (sendpages_ok(page, len, offset))
@@ -82,7 +84,7 @@ static inline int kiscsi_send_page(struct socket *sock, struct page *page,
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bvec, 1, len);
 	return sock_sendmsg(sock, &msg);
 #else
-	flags |= MSG_DONTWAIT;
+	flags |= MSG_DONTWAIT | MSG_NOSIGNAL;
 	if (sendpage_ok(page))
 		return kernel_sendpage(sock, page, offset, len, flags);
 	return sock_no_sendpage(sock, page, offset, len, flags);
