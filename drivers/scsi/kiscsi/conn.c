@@ -174,6 +174,13 @@ static void kiscsi_nop_work(struct work_struct *work)
 
 	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
 		return;
+	/* A status asked for again (ERL 1 and up) that does not come. */
+	if (READ_ONCE(conn->statsn_hole_set) &&
+	    time_after(jiffies, READ_ONCE(conn->statsn_hole_since) +
+		       KISCSI_SNACK_TIMEOUT * HZ)) {
+		kiscsi_conn_failure(conn, "a status asked for again did not come");
+		return;
+	}
 	if (test_bit(KISCSI_CONN_PING_OUT, &conn->flags)) {
 		if (time_after(jiffies, conn->ping_sent + KISCSI_NOP_TIMEOUT * HZ)) {
 			kiscsi_conn_failure(conn, "ping timed out");

@@ -37,6 +37,7 @@ static const char *const fault_names[KISCSI_FAULT_NR] = {
 	[KISCSI_FAULT_RX_DROP_DATA_IN] = "rx_drop_data_in",
 	[KISCSI_FAULT_TX_DDIGEST] = "tx_ddigest",
 	[KISCSI_FAULT_TX_DROP_DATA_OUT] = "tx_drop_data_out",
+	[KISCSI_FAULT_RX_DROP_STATUS] = "rx_drop_status",
 };
 
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS

@@ -50,6 +50,7 @@ struct genl_info;
 #define KISCSI_NOP_TIMEOUT	10	/* seconds a ping may stay unanswered */
 #define KISCSI_LOGOUT_TIMEOUT	10	/* seconds */
 #define KISCSI_TEXT_TIMEOUT	30	/* seconds for a renegotiation */
+#define KISCSI_SNACK_TIMEOUT	10	/* seconds for a status asked for again */
 #define KISCSI_TEXT_ROUNDS	8	/* Text Requests in one renegotiation */
 #define KISCSI_CAN_QUEUE	128	/* commands per hardware queue */
 #define KISCSI_CMD_PER_LUN	32	/* default LUN queue depth */
@@ -268,6 +269,8 @@ struct kiscsi_snack {
  *	while that task's SNACK was out) and comes again with its data
  *	(ErrorRecoveryLevel 1 and up; one at a time)
  * @statsn_hole_set: @statsn_hole is valid
+ * @statsn_hole_since: jiffies the hole was made; not filled within
+ *	KISCSI_SNACK_TIMEOUT, the connection fails
  * @last_rx: jiffies of the last received PDU, for pings
  * @ping_sent: jiffies the outstanding ping was sent
  * @send_lock: protects @send_list and the task flag QUEUED
@@ -331,6 +334,7 @@ struct kiscsi_conn {
 	u32 ack_statsn;
 	u32 statsn_hole;
 	bool statsn_hole_set;
+	unsigned long statsn_hole_since;
 	unsigned long last_rx;
 	unsigned long ping_sent;
 
@@ -521,6 +525,7 @@ enum kiscsi_fault {
 	KISCSI_FAULT_RX_DROP_DATA_IN,
 	KISCSI_FAULT_TX_DDIGEST,
 	KISCSI_FAULT_TX_DROP_DATA_OUT,
+	KISCSI_FAULT_RX_DROP_STATUS,
 	KISCSI_FAULT_NR
 };
 

@@ -75,14 +75,57 @@ void kiscsi_rx_reset(struct kiscsi_conn *conn)
 		kiscsi_task_put(task);
 }
 
+static bool rx_queue_snack(struct kiscsi_conn *conn, u8 type, u32 itt, u32 ttt,
+			   u32 begrun, u32 runlength, u64 lun);
+
+static void rx_statsn_hole_set(struct kiscsi_conn *conn, u32 sn)
+{
+	conn->statsn_hole = sn;
+	WRITE_ONCE(conn->statsn_hole_since, jiffies);
+	WRITE_ONCE(conn->statsn_hole_set, true);
+}
+
 /*
- * StatSN of a response that advances it (11.x "StatSN"): at error recovery
- * level 0 anything but the next one means a lost or forged status.
+ * A status lost on the way (7.1.1: its PDU was damaged, or the next one
+ * arrived first): at ErrorRecoveryLevel 1 and up its StatSN is asked for
+ * again with a Status SNACK (11.16.1, RunLength 1: the ones after it did
+ * arrive) and stays unacknowledged, a hole, until it comes. One at a time.
+ * Return: true when asked for; false to fail the connection.
+ */
+static bool rx_statsn_lost(struct kiscsi_conn *conn, u32 sn)
+{
+	if (conn->sess->params.error_recovery_level < 1 || conn->statsn_hole_set)
+		return false;
+	if (!rx_queue_snack(conn, ISCSI_FLAG_SNACK_TYPE_STATUS, ISCSI_RESERVED_TAG,
+			    ISCSI_RESERVED_TAG, sn, 1, 0))
+		return false;
+	pr_warn_ratelimited("session %u conn %u: status StatSN %u lost: asking for it again\n",
+			    conn->sess->shost->host_no, conn->cid, sn);
+	atomic64_inc(&conn->stats.snacks);
+	rx_statsn_hole_set(conn, sn);
+	return true;
+}
+
+/*
+ * StatSN of a response that advances it (11.x "StatSN"): the next one; or
+ * at ErrorRecoveryLevel 1 and up the one after it (the next was lost: see
+ * rx_statsn_lost()), or the hole's, sent again. Anything else is a lost
+ * or forged status: the connection fails.
  */
 static int rx_statsn(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
 {
 	u32 sn = be32_to_cpu(hdr->statsn);
 
+	if (conn->statsn_hole_set && sn == conn->statsn_hole) {
+		/* The skipped status, sent again: the hole is filled. */
+		WRITE_ONCE(conn->statsn_hole_set, false);
+		WRITE_ONCE(conn->ack_statsn, conn->exp_statsn);
+		return 0;
+	}
+	if (sn == conn->exp_statsn + 1 && rx_statsn_lost(conn, conn->exp_statsn)) {
+		WRITE_ONCE(conn->exp_statsn, sn + 1);
+		return 0;
+	}
 	if (sn != conn->exp_statsn) {
 		bad_pdu(conn, hdr_itt(hdr), "%s StatSN %u, expected %u",
 			kiscsi_opcode_name(hdr->opcode), sn, conn->exp_statsn);
@@ -113,8 +156,7 @@ static int rx_statsn_hole(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
 			kiscsi_opcode_name(hdr->opcode), sn, conn->exp_statsn);
 		return -EPROTO;
 	}
-	conn->statsn_hole = sn;
-	conn->statsn_hole_set = true;
+	rx_statsn_hole_set(conn, sn);
 	WRITE_ONCE(conn->exp_statsn, sn + 1);
 	return 0;
 }
@@ -147,7 +189,7 @@ static struct kiscsi_task *rx_task(struct kiscsi_conn *conn,
  * when too many wait already: the caller escalates to connection failure.
  */
 static bool rx_queue_snack(struct kiscsi_conn *conn, u8 type, u32 itt, u32 ttt,
-			   u32 begrun, u64 lun)
+			   u32 begrun, u32 runlength, u64 lun)
 {
 	struct kiscsi_snack *s;
 	bool ok;
@@ -160,7 +202,7 @@ static bool rx_queue_snack(struct kiscsi_conn *conn, u8 type, u32 itt, u32 ttt,
 		s->itt = itt;
 		s->ttt = ttt;
 		s->begrun = begrun;
-		s->runlength = 0;	/* everything from BegRun on */
+		s->runlength = runlength;	/* 0: everything from BegRun on */
 		s->lun = lun;
 		conn->snack_count++;
 		set_bit(KISCSI_CONN_SNACK, &conn->flags);
@@ -327,11 +369,12 @@ static int rx_data_in_statsn(struct kiscsi_conn *conn, struct kiscsi_task *task)
 {
 	u32 sn = be32_to_cpu(rx_hdr(conn)->statsn);
 
-	if (task && test_bit(KISCSI_TASK_RESENT, &task->flags) &&
-	    conn->statsn_hole_set && sn == conn->statsn_hole) {
-		conn->statsn_hole_set = false;
-		WRITE_ONCE(conn->ack_statsn, conn->exp_statsn);
-		return 0;
+	/* Only a retransmission fills the hole its task's SNACK left. */
+	if (conn->statsn_hole_set && sn == conn->statsn_hole &&
+	    !(task && test_bit(KISCSI_TASK_RESENT, &task->flags))) {
+		bad_pdu(conn, task ? task->itt : ISCSI_RESERVED_TAG,
+			"Data-In StatSN %u is the one asked for again, not sent again", sn);
+		return -EPROTO;
 	}
 	return rx_statsn(conn, rx_hdr(conn));
 }
@@ -361,7 +404,8 @@ static int rx_data_in_done(struct kiscsi_conn *conn)
 	if ((h->flags & ISCSI_FLAG_DATA_ACK) && !(h->flags & ISCSI_FLAG_DATA_STATUS) &&
 	    conn->sess->params.error_recovery_level > 0 &&
 	    !rx_queue_snack(conn, ISCSI_FLAG_SNACK_TYPE_DATA_ACK, ISCSI_RESERVED_TAG,
-			    be32_to_cpu(h->ttt), task->exp_datasn, task->sc->device->lun)) {
+			    be32_to_cpu(h->ttt), task->exp_datasn, 0,
+			    task->sc->device->lun)) {
 		bad_pdu(conn, task->itt, "too many SNACKs waiting to be sent");
 		return -EPROTO;
 	}
@@ -484,6 +528,10 @@ static int rx_nop_in(struct kiscsi_conn *conn)
 		bad_pdu(conn, itt, "NOP-In ping before we answered the last one");
 		return -EPROTO;
 	}
+	/* Its StatSN is the next one: the one before it was lost. */
+	if (be32_to_cpu(h->statsn) == conn->exp_statsn + 1 &&
+	    rx_statsn_lost(conn, conn->exp_statsn))
+		WRITE_ONCE(conn->exp_statsn, conn->exp_statsn + 1);
 	ret = be32_to_cpu(h->statsn) == conn->exp_statsn ? 0 : -EPROTO;
 	if (ret) {
 		bad_pdu(conn, itt, "NOP-In StatSN %u, expected %u",
@@ -732,7 +780,7 @@ static int rx_data_in_digest_error(struct kiscsi_conn *conn)
 			    conn->sess->shost->host_no, conn->cid, task->itt, datasn);
 	if (!test_and_set_bit(KISCSI_TASK_SNACK, &task->flags)) {
 		if (!rx_queue_snack(conn, ISCSI_FLAG_SNACK_TYPE_DATA, task->itt,
-				    ISCSI_RESERVED_TAG, datasn, task->sc->device->lun))
+				    ISCSI_RESERVED_TAG, datasn, 0, task->sc->device->lun))
 			return -EBADMSG;
 		atomic64_inc(&conn->stats.snacks);
 	}
@@ -743,6 +791,21 @@ out:
 		      rx_statsn(conn, rx_hdr(conn));
 	kiscsi_rx_reset(conn);
 	return ret;
+}
+
+/*
+ * A SCSI Response whose sense data failed its digest, its header sound:
+ * at ErrorRecoveryLevel 1 and up it is dropped and asked for again by its
+ * StatSN (7.8). Return: true when so.
+ */
+static bool rx_rsp_digest_error(struct kiscsi_conn *conn)
+{
+	u32 sn = be32_to_cpu(rx_hdr(conn)->statsn);
+
+	if (sn != conn->exp_statsn || !rx_statsn_lost(conn, sn))
+		return false;
+	WRITE_ONCE(conn->exp_statsn, sn + 1);
+	return true;
 }
 
 /* Whole PDU received (and its data digest checked): act on it. */
@@ -761,6 +824,11 @@ static int rx_pdu_done(struct kiscsi_conn *conn)
 		ret = rx_data_in_done(conn);
 		break;
 	case ISCSI_OP_SCSI_CMD_RSP:
+		/* Lost: the next status finds the gap in StatSN. */
+		if (kiscsi_fault(KISCSI_FAULT_RX_DROP_STATUS, conn)) {
+			ret = 0;
+			break;
+		}
 		ret = rx_scsi_rsp(conn);
 		break;
 	case ISCSI_OP_R2T:
@@ -894,6 +962,11 @@ static int recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
 				    ISCSI_OP_SCSI_DATA_IN &&
 				    conn->sess->params.error_recovery_level > 0) {
 					ret = rx_data_in_digest_error(conn);
+					break;
+				}
+				if ((rx_hdr(conn)->opcode & ISCSI_OPCODE_MASK) ==
+				    ISCSI_OP_SCSI_CMD_RSP && rx_rsp_digest_error(conn)) {
+					kiscsi_rx_reset(conn);
 					break;
 				}
 				bad_pdu(conn, hdr_itt(rx_hdr(conn)), "data digest error");

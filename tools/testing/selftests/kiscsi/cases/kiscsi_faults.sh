@@ -18,6 +18,9 @@
 #                     trip a refcount warning in LIO itself)
 #   tx_drop_data_out  a Data-Out is never sent: LIO's Data-Out timer
 #                     (3 s) closes the connection
+#   rx_drop_status    a SCSI Response is lost: the next status shows the
+#                     gap in StatSN, or (the last one) the command times
+#                     out and the SCSI error handler aborts it
 #
 # At level 0 each is repaired by session recovery: the commands are issued
 # again, fio must see no error and no mismatch, and the session's
@@ -54,7 +57,7 @@ recovered_since() {
 		dmesg | tail -n +"$2" | grep -q 'ABORT TASK'
 }
 
-for f in rx_hdigest rx_ddigest rx_drop_data_in tx_ddigest tx_drop_data_out; do
+for f in rx_hdigest rx_ddigest rx_drop_data_in tx_ddigest tx_drop_data_out rx_drop_status; do
 	rec=$(ks_get "$sid" .recoveries)
 	mark=$(($(dmesg | wc -l) + 1))
 	fio_timed_args "$dev" 2 32M 12
@@ -81,6 +84,9 @@ done
 # the command (Data SNACK, 7.9.1): LIO sends the data again, the session is
 # never recovered, the connection's snacks counter shows each one. (LIO
 # also sets the A bit at this level: kiscsi answers with DataACK SNACKs.)
+# Then a lost SCSI Response: the next status shows the gap, kiscsi asks for
+# the missing StatSN with a Status SNACK (7.1.1, 11.16.1) and LIO sends it
+# again; again no session recovery, one SNACK each.
 # (Not a Data-Out with a bad digest at this level: kiscsi takes LIO's
 # Reject and waits for the recovery R2T, but LIO 6.12 trips WARNINGs in its
 # own command release there, and once sent no R2T: the command waited for
@@ -97,7 +103,7 @@ ks_wait_up "$sid" 1 30
 [ "$(ks_get "$sid" .params.ErrorRecoveryLevel)" = 1 ] || fail "ErrorRecoveryLevel 1 not negotiated"
 dev=$(ks_dev "$sid")
 mark=$(($(dmesg | wc -l) + 1))
-fio_timed_args "$dev" 2 32M 15
+fio_timed_args "$dev" 2 32M 25
 fio_bg erl1 "${VARGS[@]}" "${fio_mix[@]}"
 pid=$FIO_PID
 wait_for 30 io_flowing "$dev" || fail "erl1: no I/O on $dev"
@@ -106,15 +112,25 @@ for f in rx_ddigest rx_ddigest rx_ddigest rx_ddigest rx_ddigest; do
 	wait_for 20 eval "[ \"\$(cat $knobs/$f)\" = 0 ]" || fail "erl1: $f never struck"
 	sleep 1
 done
+dsnacks=$(ks_get "$sid" '[.connections[].snacks] | add')
+for ((i = 0; i < 5; i++)); do
+	echo 1 >"$knobs/rx_drop_status"
+	wait_for 20 eval "[ \"\$(cat $knobs/rx_drop_status)\" = 0 ]" ||
+		fail "erl1: rx_drop_status never struck"
+	sleep 1
+done
 fio_wait "$pid" erl1 120
 fio_assert_ok erl1
 ks_show "$sid"
 snacks=$(ks_get "$sid" '[.connections[].snacks] | add')
 rec=$(ks_get "$sid" .recoveries)
-log "ERL 1: 5 Data-In digest errors: $snacks Data SNACKs, $rec session recoveries," \
+lost=$(dmesg | tail -n +"$mark" | grep -c 'lost: asking for it again' || true)
+log "ERL 1: 5 Data-In digest errors: $dsnacks Data SNACKs; 5 lost statuses:" \
+	"$((snacks - dsnacks)) Status SNACKs ($lost logged); $rec session recoveries;" \
 	"fio max latency $(fio_clat_max_ms erl1) ms"
-dmesg | tail -n +"$mark" | grep -E 'kiscsi: session' | head -12
-[ "$rec" = 0 ] || fail "ERL 1: $rec session recoveries for data digest errors"
-[ "$snacks" -ge 1 ] || fail "ERL 1: no Data SNACK counted"
+dmesg | tail -n +"$mark" | grep -E 'kiscsi: session' | head -16
+[ "$rec" = 0 ] || fail "ERL 1: $rec session recoveries for data digest errors or lost statuses"
+[ "$dsnacks" -ge 1 ] || fail "ERL 1: no Data SNACK counted"
+[ "$((snacks - dsnacks))" -ge 5 ] || fail "ERL 1: $((snacks - dsnacks)) Status SNACKs for 5 lost statuses"
 "$ctl" logout -s "$sid" >/dev/null
 kiscsi_unload
