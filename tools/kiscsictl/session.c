@@ -139,6 +139,9 @@ static int parse_conn(const struct nlattr *nest, struct session *s)
 		case KISCSI_A_CONN_SNACKS:
 			get_u64(a, &c->snacks);
 			break;
+		case KISCSI_A_CONN_DIGEST_ERRORS:
+			get_u64(a, &c->digest_errors);
+			break;
 		}
 	}
 	return 0;

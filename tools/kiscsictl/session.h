@@ -32,7 +32,8 @@ struct sconn {
 	uint32_t recoveries;		/* connection recoveries (ERL 2) */
 	uint64_t reassigned;		/* tasks moved by TASK REASSIGN */
 	uint64_t retried;		/* commands sent again after one */
-	uint64_t snacks;		/* Data-In asked again (Data SNACK) */
+	uint64_t snacks;		/* SNACKs sent (Data, Status) */
+	uint64_t digest_errors;		/* PDUs received with a bad digest */
 };
 
 struct slun {

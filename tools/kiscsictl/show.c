@@ -200,6 +200,7 @@ static void json_conn(struct json *j, const struct sconn *c)
 	json_u64(j, "reassigned", c->reassigned);
 	json_u64(j, "retried", c->retried);
 	json_u64(j, "snacks", c->snacks);
+	json_u64(j, "digest_errors", c->digest_errors);
 	json_obj_close(j);
 }
 

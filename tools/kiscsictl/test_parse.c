@@ -1316,6 +1316,7 @@ static void put_conn(struct nlmsghdr *nlh, uint16_t cid, uint32_t state,
 	mnl_attr_put_u64(nlh, KISCSI_A_CONN_REASSIGNED, base * 3);
 	mnl_attr_put_u32(nlh, KISCSI_A_CONN_RETRIED, base ? 1 : 0);	/* as NLA_UINT */
 	mnl_attr_put_u64(nlh, KISCSI_A_CONN_SNACKS, base * 2);
+	mnl_attr_put_u64(nlh, KISCSI_A_CONN_DIGEST_ERRORS, base * 4);
 	mnl_attr_put_u16(nlh, 99, 0);	/* from a newer module: skipped */
 	mnl_attr_nest_end(nlh, c);
 }
@@ -1366,9 +1367,9 @@ static const char want_json[] =
 	"\"initiator\":\"iqn.2004-10.org.kiscsi:h-1\",\"type\":\"normal\",\"state\":\"up\","
 	"\"isid\":\"400001370000\",\"tsih\":1,\"replacement_timeout\":0,\"recoveries\":0,\"connections\":["
 	"{\"cid\":0,\"state\":\"up\",\"portal\":\"10.0.0.1:3260\",\"local\":\"10.0.0.2:40000\","
-	"\"cmds\":5,\"bytes_in\":5000,\"bytes_out\":500,\"errors\":0,\"recoveries\":2,\"reassigned\":15,\"retried\":1,\"snacks\":10},"
+	"\"cmds\":5,\"bytes_in\":5000,\"bytes_out\":500,\"errors\":0,\"recoveries\":2,\"reassigned\":15,\"retried\":1,\"snacks\":10,\"digest_errors\":20},"
 	"{\"cid\":1,\"state\":\"login\",\"portal\":\"[2001:db8::1]:3260\",\"local\":null,"
-	"\"cmds\":0,\"bytes_in\":0,\"bytes_out\":0,\"errors\":1,\"recoveries\":0,\"reassigned\":0,\"retried\":0,\"snacks\":0}],"
+	"\"cmds\":0,\"bytes_in\":0,\"bytes_out\":0,\"errors\":1,\"recoveries\":0,\"reassigned\":0,\"retried\":0,\"snacks\":0,\"digest_errors\":0}],"
 	"\"params\":{\"HeaderDigest\":\"None\",\"TargetAlias\":\"disk \\\"one\\\"\\u0001\"},"
 	"\"luns\":[{\"lun\":0,\"device\":\"/dev/sdb\"},{\"lun\":1,\"device\":null}]}";
 

@@ -175,8 +175,8 @@ static void kiscsi_nop_work(struct work_struct *work)
 	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
 		return;
 	/* A status asked for again (ERL 1 and up) that does not come. */
-	if (READ_ONCE(conn->statsn_hole_set) &&
-	    time_after(jiffies, READ_ONCE(conn->statsn_hole_since) +
+	if (READ_ONCE(conn->holes) &&
+	    time_after(jiffies, READ_ONCE(conn->hole_since) +
 		       KISCSI_SNACK_TIMEOUT * HZ)) {
 		kiscsi_conn_failure(conn, "a status asked for again did not come");
 		return;
@@ -371,7 +371,7 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	conn->max_recv_dlength = params->max_recv_dlength;
 	conn->exp_statsn = exp_statsn;
 	conn->ack_statsn = exp_statsn;
-	conn->statsn_hole_set = false;
+	conn->holes = 0;
 	conn->snack_head = 0;
 	conn->snack_count = 0;
 	conn->last_rx = jiffies;

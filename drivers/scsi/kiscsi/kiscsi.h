@@ -51,6 +51,7 @@ struct genl_info;
 #define KISCSI_LOGOUT_TIMEOUT	10	/* seconds */
 #define KISCSI_TEXT_TIMEOUT	30	/* seconds for a renegotiation */
 #define KISCSI_SNACK_TIMEOUT	10	/* seconds for a status asked for again */
+#define KISCSI_MAX_HOLES	8	/* statuses asked for again at once */
 #define KISCSI_TEXT_ROUNDS	8	/* Text Requests in one renegotiation */
 #define KISCSI_CAN_QUEUE	128	/* commands per hardware queue */
 #define KISCSI_CMD_PER_LUN	32	/* default LUN queue depth */
@@ -262,14 +263,13 @@ struct kiscsi_snack {
  * @max_xmit_dlength: the target's MaxRecvDataSegmentLength
  * @max_recv_dlength: ours
  * @exp_statsn: next StatSN expected (written by the receiver only)
- * @ack_statsn: the ExpStatSN we send: @exp_statsn, or while @statsn_hole
- *	is set the StatSN of the one status not received yet (written by the
- *	receiver only)
- * @statsn_hole: a StatSN skipped: its status came in a damaged Data-In (or
- *	while that task's SNACK was out) and comes again with its data
- *	(ErrorRecoveryLevel 1 and up; one at a time)
- * @statsn_hole_set: @statsn_hole is valid
- * @statsn_hole_since: jiffies the hole was made; not filled within
+ * @ack_statsn: the ExpStatSN we send: @exp_statsn, or while there are
+ *	@holes the oldest of them (written by the receiver only)
+ * @hole: StatSNs skipped (ErrorRecoveryLevel 1 and up): their status was
+ *	lost, or came in a Data-In that was damaged (or dropped while its
+ *	task's SNACK was out); each is asked for again and comes again
+ * @holes: entries in @hole (read locklessly by the pinger)
+ * @hole_since: jiffies the holes last changed; none filled within
  *	KISCSI_SNACK_TIMEOUT, the connection fails
  * @last_rx: jiffies of the last received PDU, for pings
  * @ping_sent: jiffies the outstanding ping was sent
@@ -332,9 +332,9 @@ struct kiscsi_conn {
 	u32 max_recv_dlength;
 	u32 exp_statsn;
 	u32 ack_statsn;
-	u32 statsn_hole;
-	bool statsn_hole_set;
-	unsigned long statsn_hole_since;
+	u32 hole[KISCSI_MAX_HOLES];
+	u8 holes;
+	unsigned long hole_since;
 	unsigned long last_rx;
 	unsigned long ping_sent;
 
@@ -407,6 +407,7 @@ struct kiscsi_conn {
 		atomic64_t reassigned;
 		atomic64_t retried;
 		atomic64_t snacks;
+		atomic64_t digest_errors;
 	} stats;
 };
 

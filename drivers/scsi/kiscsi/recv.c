@@ -78,77 +78,107 @@ void kiscsi_rx_reset(struct kiscsi_conn *conn)
 static bool rx_queue_snack(struct kiscsi_conn *conn, u8 type, u32 itt, u32 ttt,
 			   u32 begrun, u32 runlength, u64 lun);
 
-static void rx_statsn_hole_set(struct kiscsi_conn *conn, u32 sn)
+/* Is @sn one of the statuses skipped? */
+static bool rx_hole_find(const struct kiscsi_conn *conn, u32 sn, unsigned int *i)
 {
-	conn->statsn_hole = sn;
-	WRITE_ONCE(conn->statsn_hole_since, jiffies);
-	WRITE_ONCE(conn->statsn_hole_set, true);
+	for (*i = 0; *i < conn->holes; (*i)++)
+		if (conn->hole[*i] == sn)
+			return true;
+	return false;
+}
+
+/* ExpStatSN stays on the oldest status skipped, or follows StatSN. */
+static void rx_ack_update(struct kiscsi_conn *conn)
+{
+	u32 ack = conn->exp_statsn;
+	unsigned int i;
+
+	for (i = 0; i < conn->holes; i++)
+		if (iscsi_sna_lt(conn->hole[i], ack))
+			ack = conn->hole[i];
+	WRITE_ONCE(conn->ack_statsn, ack);
 }
 
 /*
- * A status lost on the way (7.1.1: its PDU was damaged, or the next one
- * arrived first): at ErrorRecoveryLevel 1 and up its StatSN is asked for
- * again with a Status SNACK (11.16.1, RunLength 1: the ones after it did
- * arrive) and stays unacknowledged, a hole, until it comes. One at a time.
+ * Statuses lost on the way (7.1.1: a PDU damaged, or the next ones arrived
+ * first): at ErrorRecoveryLevel 1 and up, @count StatSNs from @sn are
+ * asked for again with a Status SNACK (11.16.1; RunLength @count: the ones
+ * after did arrive) and stay unacknowledged, holes, until they come. At
+ * most KISCSI_MAX_HOLES at once.
  * Return: true when asked for; false to fail the connection.
  */
-static bool rx_statsn_lost(struct kiscsi_conn *conn, u32 sn)
+static bool rx_statsn_lost(struct kiscsi_conn *conn, u32 sn, u32 count)
 {
-	if (conn->sess->params.error_recovery_level < 1 || conn->statsn_hole_set)
+	unsigned int i;
+
+	if (conn->sess->params.error_recovery_level < 1 ||
+	    count > KISCSI_MAX_HOLES - conn->holes)
 		return false;
 	if (!rx_queue_snack(conn, ISCSI_FLAG_SNACK_TYPE_STATUS, ISCSI_RESERVED_TAG,
-			    ISCSI_RESERVED_TAG, sn, 1, 0))
+			    ISCSI_RESERVED_TAG, sn, count, 0))
 		return false;
-	pr_warn_ratelimited("session %u conn %u: status StatSN %u lost: asking for it again\n",
-			    conn->sess->shost->host_no, conn->cid, sn);
+	pr_warn_ratelimited("session %u conn %u: StatSN %u (%u status(es)) lost: asking for it again\n",
+			    conn->sess->shost->host_no, conn->cid, sn, count);
 	atomic64_inc(&conn->stats.snacks);
-	rx_statsn_hole_set(conn, sn);
+	for (i = 0; i < count; i++)
+		conn->hole[conn->holes + i] = sn + i;
+	WRITE_ONCE(conn->holes, conn->holes + count);
+	WRITE_ONCE(conn->hole_since, jiffies);
 	return true;
 }
 
 /*
- * StatSN of a response that advances it (11.x "StatSN"): the next one; or
- * at ErrorRecoveryLevel 1 and up the one after it (the next was lost: see
- * rx_statsn_lost()), or the hole's, sent again. Anything else is a lost
- * or forged status: the connection fails.
+ * StatSN of a response that advances it (11.x "StatSN"): the next one; at
+ * ErrorRecoveryLevel 1 and up one a few beyond it (those between were
+ * lost: see rx_statsn_lost()), or a hole's, sent again. Anything else is
+ * a lost or forged status: the connection fails.
  */
 static int rx_statsn(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
 {
 	u32 sn = be32_to_cpu(hdr->statsn);
+	u32 gap = sn - conn->exp_statsn;
+	unsigned int i;
 
-	if (conn->statsn_hole_set && sn == conn->statsn_hole) {
-		/* The skipped status, sent again: the hole is filled. */
-		WRITE_ONCE(conn->statsn_hole_set, false);
-		WRITE_ONCE(conn->ack_statsn, conn->exp_statsn);
+	if (rx_hole_find(conn, sn, &i)) {
+		/* A skipped status, sent again: that hole is filled. */
+		conn->hole[i] = conn->hole[conn->holes - 1];
+		WRITE_ONCE(conn->holes, conn->holes - 1);
+		WRITE_ONCE(conn->hole_since, jiffies);
+		rx_ack_update(conn);
 		return 0;
 	}
-	if (sn == conn->exp_statsn + 1 && rx_statsn_lost(conn, conn->exp_statsn)) {
-		WRITE_ONCE(conn->exp_statsn, sn + 1);
-		return 0;
-	}
-	if (sn != conn->exp_statsn) {
+	if (gap && gap <= KISCSI_MAX_HOLES && rx_statsn_lost(conn, conn->exp_statsn, gap))
+		gap = 0;
+	if (gap) {
 		bad_pdu(conn, hdr_itt(hdr), "%s StatSN %u, expected %u",
 			kiscsi_opcode_name(hdr->opcode), sn, conn->exp_statsn);
 		return -EPROTO;
 	}
 	WRITE_ONCE(conn->exp_statsn, sn + 1);
-	if (!conn->statsn_hole_set)
-		WRITE_ONCE(conn->ack_statsn, sn + 1);
+	rx_ack_update(conn);
 	return 0;
 }
 
 /*
  * A status dropped with its Data-In (damaged, or while its task's SNACK is
  * out): its StatSN is skipped, not acknowledged (ExpStatSN stays on it, so
- * the target keeps the status), and taken when it comes again.
+ * the target keeps the status), and taken when it comes again with its
+ * data (the Data SNACK asks for both).
  */
 static int rx_statsn_hole(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
 {
 	u32 sn = be32_to_cpu(hdr->statsn);
+	unsigned int i;
 
-	if (conn->statsn_hole_set) {
-		bad_pdu(conn, hdr_itt(hdr), "a second status to ask again (StatSN %u, %u)",
-			conn->statsn_hole, sn);
+	/*
+	 * A hole already: a retransmission the task's next SNACK made
+	 * obsolete (the retransmitted data was damaged again).
+	 */
+	if (rx_hole_find(conn, sn, &i))
+		return 0;
+	if (conn->holes >= KISCSI_MAX_HOLES) {
+		bad_pdu(conn, hdr_itt(hdr), "more than %u statuses to ask again (StatSN %u)",
+			KISCSI_MAX_HOLES, sn);
 		return -EBADMSG;
 	}
 	if (sn != conn->exp_statsn) {
@@ -156,8 +186,11 @@ static int rx_statsn_hole(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
 			kiscsi_opcode_name(hdr->opcode), sn, conn->exp_statsn);
 		return -EPROTO;
 	}
-	rx_statsn_hole_set(conn, sn);
+	conn->hole[conn->holes] = sn;
+	WRITE_ONCE(conn->holes, conn->holes + 1);
+	WRITE_ONCE(conn->hole_since, jiffies);
 	WRITE_ONCE(conn->exp_statsn, sn + 1);
+	rx_ack_update(conn);
 	return 0;
 }
 
@@ -368,9 +401,10 @@ static int rx_status(struct kiscsi_conn *conn, struct kiscsi_task *task, u8 flag
 static int rx_data_in_statsn(struct kiscsi_conn *conn, struct kiscsi_task *task)
 {
 	u32 sn = be32_to_cpu(rx_hdr(conn)->statsn);
+	unsigned int i;
 
 	/* Only a retransmission fills the hole its task's SNACK left. */
-	if (conn->statsn_hole_set && sn == conn->statsn_hole &&
+	if (rx_hole_find(conn, sn, &i) &&
 	    !(task && test_bit(KISCSI_TASK_RESENT, &task->flags))) {
 		bad_pdu(conn, task ? task->itt : ISCSI_RESERVED_TAG,
 			"Data-In StatSN %u is the one asked for again, not sent again", sn);
@@ -510,6 +544,7 @@ static int rx_nop_in(struct kiscsi_conn *conn)
 	struct iscsi_nopin *h = (struct iscsi_nopin *)rx_hdr(conn);
 	u32 itt = hdr_itt(rx_hdr(conn));
 	u32 ttt = be32_to_cpu(h->ttt);
+	u32 gap;
 	int ret;
 
 	if (itt != ISCSI_RESERVED_TAG) {
@@ -528,10 +563,10 @@ static int rx_nop_in(struct kiscsi_conn *conn)
 		bad_pdu(conn, itt, "NOP-In ping before we answered the last one");
 		return -EPROTO;
 	}
-	/* Its StatSN is the next one: the one before it was lost. */
-	if (be32_to_cpu(h->statsn) == conn->exp_statsn + 1 &&
-	    rx_statsn_lost(conn, conn->exp_statsn))
-		WRITE_ONCE(conn->exp_statsn, conn->exp_statsn + 1);
+	/* Its StatSN is the next one: a StatSN ahead, those before were lost. */
+	gap = be32_to_cpu(h->statsn) - conn->exp_statsn;
+	if (gap && gap <= KISCSI_MAX_HOLES && rx_statsn_lost(conn, conn->exp_statsn, gap))
+		WRITE_ONCE(conn->exp_statsn, conn->exp_statsn + gap);
 	ret = be32_to_cpu(h->statsn) == conn->exp_statsn ? 0 : -EPROTO;
 	if (ret) {
 		bad_pdu(conn, itt, "NOP-In StatSN %u, expected %u",
@@ -728,6 +763,7 @@ static int rx_hdr_done(struct kiscsi_conn *conn)
 		if (le32_to_cpu(d) != kiscsi_digest(conn->rx.hdr, ISCSI_HDR_LEN + ahs) ||
 		    kiscsi_fault(KISCSI_FAULT_RX_HDIGEST, conn)) {
 			/* 7.8: the length cannot be trusted: drop the connection. */
+			atomic64_inc(&conn->stats.digest_errors);
 			bad_pdu(conn, hdr_itt(hdr), "header digest error");
 			return -EBADMSG;
 		}
@@ -802,7 +838,7 @@ static bool rx_rsp_digest_error(struct kiscsi_conn *conn)
 {
 	u32 sn = be32_to_cpu(rx_hdr(conn)->statsn);
 
-	if (sn != conn->exp_statsn || !rx_statsn_lost(conn, sn))
+	if (sn != conn->exp_statsn || !rx_statsn_lost(conn, sn, 1))
 		return false;
 	WRITE_ONCE(conn->exp_statsn, sn + 1);
 	return true;
@@ -958,6 +994,7 @@ static int recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
 				break;
 			if (get_unaligned_le32(conn->rx.digest) != ~conn->rx.ddgst ||
 			    kiscsi_fault(KISCSI_FAULT_RX_DDIGEST, conn)) {
+				atomic64_inc(&conn->stats.digest_errors);
 				if ((rx_hdr(conn)->opcode & ISCSI_OPCODE_MASK) ==
 				    ISCSI_OP_SCSI_DATA_IN &&
 				    conn->sess->params.error_recovery_level > 0) {

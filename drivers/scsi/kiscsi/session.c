@@ -1225,7 +1225,9 @@ static int put_conn(struct sk_buff *skb, const struct kiscsi_conn *conn)
 	    nla_put_u64_64bit(skb, KISCSI_A_CONN_RETRIED,
 			      atomic64_read(&conn->stats.retried), KISCSI_A_CONN_PAD) ||
 	    nla_put_u64_64bit(skb, KISCSI_A_CONN_SNACKS,
-			      atomic64_read(&conn->stats.snacks), KISCSI_A_CONN_PAD))
+			      atomic64_read(&conn->stats.snacks), KISCSI_A_CONN_PAD) ||
+	    nla_put_u64_64bit(skb, KISCSI_A_CONN_DIGEST_ERRORS,
+			      atomic64_read(&conn->stats.digest_errors), KISCSI_A_CONN_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
