@@ -8,7 +8,7 @@
 # For sessions of 1 and of 2 connections at ErrorRecoveryLevel 2: while fio
 # runs mixed reads and writes of 4k-256k with every write read back and
 # checked, `ss -K` resets one connection (a random one; the target gets a
-# RST), KISCSI_ERL2_KILLS times (default 8), each with its own timed fio
+# RST), KISCSI_ERL2_KILLS times (default 5), each with its own timed fio
 # run. Each kill must be recovered by connection recovery alone:
 #
 #  - kiscsi logs the killed connection in again with its CID and the
@@ -42,7 +42,7 @@ ET_NAME=erl2
 
 iqn=iqn.2003-01.org.kiscsi.test:erl2
 port=3262
-kills=${KISCSI_ERL2_KILLS:-8}
+kills=${KISCSI_ERL2_KILLS:-5}
 t2w=${KISCSI_ERL2_T2W:-1}
 fio_mix=(--bssplit=4k/40:16k/20:64k/20:256k/20 --iodepth=8)
 

@@ -29,7 +29,7 @@ sessions="1 2 4"
 deladd_s=90
 if [ "$KISCSI_KERNEL" = debug ]; then
 	sessions=4
-	deladd_s=180
+	deladd_s=120
 fi
 
 # nconns: connection count in the session's list.

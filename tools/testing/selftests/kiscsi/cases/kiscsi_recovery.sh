@@ -30,7 +30,7 @@
 # (replacement_timeout 15, NOP 5/5 s as lib.sh sets them) and one kill
 # gives "openiscsi_pause_ms=N".
 #
-# KISCSI_RECOVERY_KILLS sets the kills per session (default 8; the issue's
+# KISCSI_RECOVERY_KILLS sets the kills per session (default 5; the issue's
 # 100 is a long run outside `make check`), KISCSI_RECOVERY_T2W LIO's
 # DefaultTime2Wait (default 2, LIO's own). 10-18 s per kill under TCG.
 
@@ -40,7 +40,7 @@
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/mcs.sh"
 
 iqn=iqn.2003-01.org.kiscsi.test:recovery
-kills=${KISCSI_RECOVERY_KILLS:-8}
+kills=${KISCSI_RECOVERY_KILLS:-5}
 t2w=${KISCSI_RECOVERY_T2W:-2}
 fio_mix=(--bssplit=4k/40:16k/20:64k/20:256k/20 --iodepth=8)
 
