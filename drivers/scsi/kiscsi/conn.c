@@ -57,6 +57,24 @@ bool kiscsi_conn_usable(const struct kiscsi_conn *conn)
 	       !test_bit(KISCSI_CONN_REMOVED, &conn->flags);
 }
 
+/**
+ * kiscsi_conn_take_no_more() - stop giving new commands to a connection
+ * @conn: connection
+ * @bit: KISCSI_CONN_DRAINING or KISCSI_CONN_LOGOUT_REQ
+ *
+ * Under send_lock, where queuecommand checks kiscsi_conn_usable() and
+ * adds its task: once this returns, every command the connection took is
+ * seen by kiscsi_conn_busy(). (Else one could pass the check, the drain
+ * find nothing, the Logout go out, and the command follow it: lost, its
+ * CmdSN a gap that stops the whole session at the target.)
+ */
+void kiscsi_conn_take_no_more(struct kiscsi_conn *conn, int bit)
+{
+	spin_lock_bh(&conn->send_lock);
+	set_bit(bit, &conn->flags);
+	spin_unlock_bh(&conn->send_lock);
+}
+
 /*
  * Received data is taken on the CPU whose softirq got it (as the network
  * stack and iscsi_tcp do), not sent over to io_cpu: the bytes are still in
@@ -333,7 +351,7 @@ void kiscsi_conn_free(struct kiscsi_conn *conn)
 {
 	kiscsi_conn_stop_io(conn);
 	cancel_work_sync(&conn->err_work);
-	/* Returns at once once the session is dying: no mutex wait here. */
+	/* Returns at once when the session is dying: no mutex wait here. */
 	cancel_work_sync(&conn->async_work);
 	kvfree(conn->rx.buf);
 	kfree(conn->nop_data);

@@ -604,6 +604,7 @@ void kiscsi_conn_failure(struct kiscsi_conn *conn, const char *why);
 void kiscsi_conn_stop(struct kiscsi_conn *conn);
 int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason);
 bool kiscsi_conn_usable(const struct kiscsi_conn *conn);
+void kiscsi_conn_take_no_more(struct kiscsi_conn *conn, int bit);
 bool kiscsi_conn_task_ended(struct kiscsi_conn *conn, u32 itt);
 void kiscsi_conn_queue_io(struct kiscsi_conn *conn);
 

@@ -665,7 +665,7 @@ static int rx_text_rsp(struct kiscsi_conn *conn)
 	const char *err = NULL;
 	struct kiscsi_kv kv;
 	size_t pos = 0;
-	int ret;
+	int ret = 0;
 
 	if (itt != KISCSI_ITT_TEXT) {
 		bad_pdu(conn, itt, "Text Response to no request");

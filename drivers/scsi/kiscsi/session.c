@@ -664,7 +664,7 @@ static void conn_logout_requested(struct kiscsi_conn *conn)
 	if (READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP || !kiscsi_conn_usable(conn))
 		return;
 	alone = !live_conns(sess, conn);
-	set_bit(KISCSI_CONN_LOGOUT_REQ, &conn->flags);
+	kiscsi_conn_take_no_more(conn, KISCSI_CONN_LOGOUT_REQ);
 	while (kiscsi_conn_busy(conn) && !test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
 	       time_before(jiffies, deadline))
 		msleep(20);
@@ -987,7 +987,7 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 		ret = -EBUSY;
 		goto out;
 	}
-	set_bit(KISCSI_CONN_DRAINING, &conn->flags);
+	kiscsi_conn_take_no_more(conn, KISCSI_CONN_DRAINING);
 	mutex_unlock(&sess->mutex);
 	/* Outside the mutex: a reconnect waiting for it would never end. */
 	cancel_delayed_work_sync(&conn->reconnect_work);

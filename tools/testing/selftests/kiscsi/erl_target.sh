@@ -32,7 +32,8 @@ et_start() {
 	python3 "$ET_PY" --log "$tlog" "$@" 2>"$terr" &
 	target_pid=$!
 	trap et_cleanup EXIT
-	wait_for 15 grep -q '"listening"' "$tlog" || fail "erl_target.py did not start"
+	# Python starts slowly on the debug kernel under TCG.
+	wait_for 90 grep -q '"listening"' "$tlog" || fail "erl_target.py did not start"
 }
 
 # tlog_count JQ: events of the target's log for which JQ is true.

@@ -28,7 +28,8 @@
 #
 # Each kill's pause (fio's largest completion latency) is printed as
 # "pause_ms=N erl=2 conns=N kill=K" with a summary per connection count: a
-# measurement, not an assertion. KISCSI_ERL2_T2W sets DefaultTime2Wait
+# measurement, not an assertion. Then open-iscsi against the same target
+# (session recovery: it has no level 2), 3 kills: "openiscsi_pause_ms=N". KISCSI_ERL2_T2W sets DefaultTime2Wait
 # (default 1, offered by both sides). The target's log is copied to the
 # output directory as <case>-target.log. ~8-12 s per kill under TCG.
 
@@ -151,4 +152,26 @@ et_assert_clean
 dmesg_since "$mark" | grep -E 'connection recovery|TASK REASSIGN|itt 0x' | sort | uniq -c |
 	sort -rn | head -5 >&2 || true
 kiscsi_unload
+
+# open-iscsi against the same target (it negotiates level 0: session
+# recovery), the same DefaultTime2Wait offered, 3 kills, for comparison:
+# "openiscsi_pause_ms=N" per kill.
+oi_start
+oi_discover "127.0.0.1:$port"
+oi_node_set "$iqn" "127.0.0.1:$port" node.session.iscsi.DefaultTime2Wait "$t2w"
+oi_login "$iqn" "127.0.0.1:$port"
+dev=$(oi_devices "$iqn")
+for ((k = 1; k <= 3; k++)); do
+	fio_timed_args "$dev" 2 32M 8
+	fio_bg "oi$k" "${VARGS[@]}" "${fio_mix[@]}"
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev (open-iscsi)"
+	out=$(ss -K -tn "dport = :$port")
+	grep -q ":$port" <<<"$out" || fail "ss -K found no open-iscsi socket"
+	fio_wait "$pid" "oi$k" 120
+	fio_assert_ok "oi$k"
+	echo "openiscsi_pause_ms=$(fio_clat_max_ms "oi$k") t2w=$t2w kill=$k"
+done
+oi_logout "$iqn"
+oi_stop
 dmesg_check "$mark"
