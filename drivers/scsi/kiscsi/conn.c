@@ -42,7 +42,7 @@ void kiscsi_conn_queue_io(struct kiscsi_conn *conn)
 }
 
 /**
- * kiscsi_conn_usable() - may a new command be given to this connection?
+ * kiscsi_conn_usable() - is this connection live in full feature phase?
  * @conn: connection
  *
  * Return: true in full feature phase, not failed, not being removed.
@@ -58,11 +58,25 @@ bool kiscsi_conn_usable(const struct kiscsi_conn *conn)
 }
 
 /**
+ * kiscsi_conn_takes_cmds() - may a new command be given to this connection?
+ * @conn: connection
+ *
+ * Return: kiscsi_conn_usable(), and the target has not asked for its
+ * logout (that connection is still live for task management and recovery,
+ * but takes no new command, 11.9.1).
+ */
+bool kiscsi_conn_takes_cmds(const struct kiscsi_conn *conn)
+{
+	return kiscsi_conn_usable(conn) &&
+	       !test_bit(KISCSI_CONN_LOGOUT_REQ, &conn->flags);
+}
+
+/**
  * kiscsi_conn_take_no_more() - stop giving new commands to a connection
  * @conn: connection
  * @bit: KISCSI_CONN_DRAINING or KISCSI_CONN_LOGOUT_REQ
  *
- * Under send_lock, where queuecommand checks kiscsi_conn_usable() and
+ * Under send_lock, where queuecommand checks kiscsi_conn_takes_cmds() and
  * adds its task: once this returns, every command the connection took is
  * seen by kiscsi_conn_busy(). (Else one could pass the check, the drain
  * find nothing, the Logout go out, and the command follow it: lost, its
@@ -189,15 +203,17 @@ static void kiscsi_nop_work(struct work_struct *work)
 {
 	struct kiscsi_conn *conn = container_of(to_delayed_work(work),
 						struct kiscsi_conn, nop_work);
+	unsigned int i;
 
 	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
 		return;
 	/* A status asked for again (ERL 1 and up) that does not come. */
-	if (READ_ONCE(conn->holes) &&
-	    time_after(jiffies, READ_ONCE(conn->hole_since) +
-		       KISCSI_SNACK_TIMEOUT * HZ)) {
-		kiscsi_conn_failure(conn, "a status asked for again did not come");
-		return;
+	for (i = 0; i < min_t(u8, READ_ONCE(conn->holes), KISCSI_MAX_HOLES); i++) {
+		if (time_after(jiffies, READ_ONCE(conn->hole_at[i]) +
+			       KISCSI_SNACK_TIMEOUT * HZ)) {
+			kiscsi_conn_failure(conn, "a status asked for again did not come");
+			return;
+		}
 	}
 	if (test_bit(KISCSI_CONN_PING_OUT, &conn->flags)) {
 		if (time_after(jiffies, conn->ping_sent + KISCSI_NOP_TIMEOUT * HZ)) {
@@ -355,6 +371,7 @@ void kiscsi_conn_free(struct kiscsi_conn *conn)
 	cancel_work_sync(&conn->async_work);
 	kvfree(conn->rx.buf);
 	kfree(conn->nop_data);
+	kfree(conn->text_buf);
 	kfree(conn);
 }
 
@@ -429,11 +446,16 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
  */
 int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason)
 {
+	/*
+	 * Reset before the check: a failure after it completes logout_done
+	 * (err_work), one before it has set DEAD, which the check sees.
+	 */
+	reinit_completion(&conn->logout_done);
+	smp_mb();	/* the reset before the look at DEAD */
 	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
 		return -ENOTCONN;
 	conn->logout_reason = reason;
 	conn->logout_response = 0xff;
-	reinit_completion(&conn->logout_done);
 	set_bit(KISCSI_CONN_LOGOUT, &conn->flags);
 	kiscsi_conn_queue_io(conn);
 	if (!wait_for_completion_timeout(&conn->logout_done,

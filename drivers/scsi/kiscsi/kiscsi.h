@@ -52,6 +52,8 @@ struct genl_info;
 #define KISCSI_TEXT_TIMEOUT	30	/* seconds for a renegotiation */
 #define KISCSI_SNACK_TIMEOUT	10	/* seconds for a status asked for again */
 #define KISCSI_MAX_HOLES	8	/* statuses asked for again at once */
+#define KISCSI_DRAIN_TIMEOUT	30	/* seconds a connection drains, at most */
+#define KISCSI_RENEG_MAX	8192	/* bytes of a renegotiation's answer */
 #define KISCSI_TEXT_ROUNDS	8	/* Text Requests in one renegotiation */
 #define KISCSI_CAN_QUEUE	128	/* commands per hardware queue */
 #define KISCSI_CMD_PER_LUN	32	/* default LUN queue depth */
@@ -269,8 +271,8 @@ struct kiscsi_snack {
  *	lost, or came in a Data-In that was damaged (or dropped while its
  *	task's SNACK was out); each is asked for again and comes again
  * @holes: entries in @hole (read locklessly by the pinger)
- * @hole_since: jiffies the holes last changed; none filled within
- *	KISCSI_SNACK_TIMEOUT, the connection fails
+ * @hole_at: jiffies each hole was made; one not filled within
+ *	KISCSI_SNACK_TIMEOUT fails the connection
  * @last_rx: jiffies of the last received PDU, for pings
  * @ping_sent: jiffies the outstanding ping was sent
  * @send_lock: protects @send_list and the task flag QUEUED
@@ -303,6 +305,11 @@ struct kiscsi_snack {
  * @text_ttt: TTT of the Text Request to send (a continuation's, or the
  *	reserved tag)
  * @text_rounds: Text Requests sent in this renegotiation
+ * @text_buf: the answer so far (KISCSI_RENEG_MAX bytes, allocated at the
+ *	first renegotiation, freed with the connection)
+ * @text_len: bytes in @text_buf
+ * @text_mrdsl: MaxRecvDataSegmentLength the answer declared, or 0; taken
+ *	when the renegotiation ends
  * @text_done: completed by the last Text Response (or a failure)
  * @stats: counters reported by kiscsictl list
  */
@@ -334,7 +341,7 @@ struct kiscsi_conn {
 	u32 ack_statsn;
 	u32 hole[KISCSI_MAX_HOLES];
 	u8 holes;
-	unsigned long hole_since;
+	unsigned long hole_at[KISCSI_MAX_HOLES];
 	unsigned long last_rx;
 	unsigned long ping_sent;
 
@@ -396,6 +403,9 @@ struct kiscsi_conn {
 	u16 async_t2r;
 	u32 text_ttt;
 	u8 text_rounds;
+	char *text_buf;
+	u32 text_len;
+	u32 text_mrdsl;
 	struct completion text_done;
 
 	struct {
@@ -604,6 +614,7 @@ void kiscsi_conn_failure(struct kiscsi_conn *conn, const char *why);
 void kiscsi_conn_stop(struct kiscsi_conn *conn);
 int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason);
 bool kiscsi_conn_usable(const struct kiscsi_conn *conn);
+bool kiscsi_conn_takes_cmds(const struct kiscsi_conn *conn);
 void kiscsi_conn_take_no_more(struct kiscsi_conn *conn, int bit);
 bool kiscsi_conn_task_ended(struct kiscsi_conn *conn, u32 itt);
 void kiscsi_conn_queue_io(struct kiscsi_conn *conn);

@@ -120,10 +120,11 @@ static bool rx_statsn_lost(struct kiscsi_conn *conn, u32 sn, u32 count)
 	pr_warn_ratelimited("session %u conn %u: StatSN %u (%u status(es)) lost: asking for it again\n",
 			    conn->sess->shost->host_no, conn->cid, sn, count);
 	atomic64_inc(&conn->stats.snacks);
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
 		conn->hole[conn->holes + i] = sn + i;
+		WRITE_ONCE(conn->hole_at[conn->holes + i], jiffies);
+	}
 	WRITE_ONCE(conn->holes, conn->holes + count);
-	WRITE_ONCE(conn->hole_since, jiffies);
 	return true;
 }
 
@@ -142,8 +143,8 @@ static int rx_statsn(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
 	if (rx_hole_find(conn, sn, &i)) {
 		/* A skipped status, sent again: that hole is filled. */
 		conn->hole[i] = conn->hole[conn->holes - 1];
+		WRITE_ONCE(conn->hole_at[i], conn->hole_at[conn->holes - 1]);
 		WRITE_ONCE(conn->holes, conn->holes - 1);
-		WRITE_ONCE(conn->hole_since, jiffies);
 		rx_ack_update(conn);
 		return 0;
 	}
@@ -187,8 +188,8 @@ static int rx_statsn_hole(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
 		return -EPROTO;
 	}
 	conn->hole[conn->holes] = sn;
+	WRITE_ONCE(conn->hole_at[conn->holes], jiffies);
 	WRITE_ONCE(conn->holes, conn->holes + 1);
-	WRITE_ONCE(conn->hole_since, jiffies);
 	WRITE_ONCE(conn->exp_statsn, sn + 1);
 	rx_ack_update(conn);
 	return 0;
@@ -653,26 +654,35 @@ static int rx_async(struct kiscsi_conn *conn)
 
 /*
  * 11.11: the answer to the empty Text Request of a renegotiation the target
- * asked for (AsyncEvent 4). Of what it declares, MaxRecvDataSegmentLength
- * is taken (13.12: declarative, usable in full feature phase); other keys
- * are logged and ignored. A long answer (C bit) is skipped, not parsed
- * across PDUs; its continuation is asked for.
+ * asked for (AsyncEvent 4), gathered across PDUs while the C bit says it
+ * goes on (up to KISCSI_RENEG_MAX bytes). Of what it declares,
+ * MaxRecvDataSegmentLength is taken once the renegotiation ends (13.12:
+ * declarative, usable in full feature phase); other keys are logged and
+ * ignored.
  */
 static int rx_text_rsp(struct kiscsi_conn *conn)
 {
 	struct iscsi_text_rsp *h = (struct iscsi_text_rsp *)rx_hdr(conn);
+	bool more = h->flags & ISCSI_FLAG_TEXT_CONTINUE;
+	bool last = (h->flags & ISCSI_FLAG_CMD_FINAL) && !more;
 	u32 itt = hdr_itt(rx_hdr(conn));
 	const char *err = NULL;
 	struct kiscsi_kv kv;
 	size_t pos = 0;
 	int ret = 0;
 
-	if (itt != KISCSI_ITT_TEXT) {
+	if (itt != KISCSI_ITT_TEXT || !conn->text_buf) {
 		bad_pdu(conn, itt, "Text Response to no request");
 		return -EPROTO;
 	}
-	while (!(h->flags & ISCSI_FLAG_TEXT_CONTINUE) &&
-	       (ret = kiscsi_text_next(conn->rx.buf, conn->rx.dlen, &pos, &kv, &err)) > 0) {
+	if (conn->rx.dlen > KISCSI_RENEG_MAX - conn->text_len) {
+		bad_pdu(conn, itt, "Text Response above %u bytes", KISCSI_RENEG_MAX);
+		return -EPROTO;
+	}
+	memcpy(conn->text_buf + conn->text_len, conn->rx.buf, conn->rx.dlen);
+	conn->text_len += conn->rx.dlen;
+	while (!more &&
+	       (ret = kiscsi_text_next(conn->text_buf, conn->text_len, &pos, &kv, &err)) > 0) {
 		u32 v;
 
 		if (kv.key_len != strlen("MaxRecvDataSegmentLength") ||
@@ -687,24 +697,29 @@ static int rx_text_rsp(struct kiscsi_conn *conn)
 				kv.value);
 			return -EPROTO;
 		}
-		pr_info("session %u conn %u: the target's MaxRecvDataSegmentLength is %u now\n",
-			conn->sess->shost->host_no, conn->cid, v);
-		WRITE_ONCE(conn->max_xmit_dlength, v);
+		conn->text_mrdsl = v;
 	}
 	if (ret < 0) {
 		bad_pdu(conn, itt, "Text Response: %s", err);
 		return -EPROTO;
 	}
-	/*
-	 * The new limit first, then the ExpStatSN that acknowledges it: a
-	 * target may hold us to it from the first PDU that does (pairs with
-	 * the smp_rmb() in tx_start()).
-	 */
-	smp_wmb();
+	if (!more)
+		conn->text_len = 0;
+	if (last && conn->text_mrdsl) {
+		pr_info("session %u conn %u: the target's MaxRecvDataSegmentLength is %u now\n",
+			conn->sess->shost->host_no, conn->cid, conn->text_mrdsl);
+		WRITE_ONCE(conn->max_xmit_dlength, conn->text_mrdsl);
+		/*
+		 * The new limit first, then the ExpStatSN that acknowledges
+		 * it: a target may hold us to it from the first PDU that does
+		 * (pairs with the smp_rmb() in build_cmd(), build_data_out()).
+		 */
+		smp_wmb();
+	}
 	ret = rx_statsn(conn, rx_hdr(conn));
 	if (ret)
 		return ret;
-	if ((h->flags & ISCSI_FLAG_TEXT_CONTINUE) || !(h->flags & ISCSI_FLAG_CMD_FINAL)) {
+	if (!last) {
 		if (++conn->text_rounds > KISCSI_TEXT_ROUNDS) {
 			bad_pdu(conn, itt, "Text Response: more than %u rounds",
 				KISCSI_TEXT_ROUNDS);
@@ -712,6 +727,7 @@ static int rx_text_rsp(struct kiscsi_conn *conn)
 		}
 		/* 11.10.4: the next request carries the target's TTT. */
 		conn->text_ttt = be32_to_cpu(h->ttt);
+		smp_mb__before_atomic();	/* the TTT before the sender's bit */
 		set_bit(KISCSI_CONN_TEXT, &conn->flags);
 		kiscsi_conn_queue_io(conn);
 		return 0;

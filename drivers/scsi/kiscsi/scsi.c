@@ -149,7 +149,7 @@ static struct kiscsi_conn *pick_conn(struct kiscsi_session *sess, u32 hwq, u32 t
 
 	for (i = 0; i < n; i++) {
 		conn = READ_ONCE(sess->conns[(first + i) % n]);
-		if (conn && kiscsi_conn_usable(conn))
+		if (conn && kiscsi_conn_takes_cmds(conn))
 			return conn;
 	}
 	return NULL;
@@ -232,7 +232,7 @@ static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 	refcount_set(&task->ref, 2);	/* the answer, and the send list */
 
 	spin_lock_bh(&conn->send_lock);
-	if (!kiscsi_conn_usable(conn)) {
+	if (!kiscsi_conn_takes_cmds(conn)) {
 		spin_unlock_bh(&conn->send_lock);
 		return SCSI_MLQUEUE_HOST_BUSY;
 	}

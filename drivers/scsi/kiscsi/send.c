@@ -129,16 +129,17 @@ out:
 	return ret == -EAGAIN ? 0 : (ret ? ret : -EPIPE);
 }
 
-/* Start a new PDU from the header in tx->hdr (ISCSI_HDR_LEN, no AHS). */
-static void tx_start(struct kiscsi_conn *conn, struct kiscsi_task *task,
-		     const void *buf, u32 data_off, u32 data_len)
+/*
+ * Start a new PDU from the header in tx->hdr (ISCSI_HDR_LEN, no AHS), with
+ * ExpStatSN @ack.
+ */
+static void tx_start_ack(struct kiscsi_conn *conn, struct kiscsi_task *task,
+			 const void *buf, u32 data_off, u32 data_len, u32 ack)
 {
 	typeof(conn->tx) *tx = &conn->tx;
 	struct iscsi_hdr *hdr = (struct iscsi_hdr *)tx->hdr;
 
-	/* After the PDU's length: see rx_text_rsp(). */
-	smp_rmb();
-	hdr->exp_statsn = cpu_to_be32(READ_ONCE(conn->ack_statsn));
+	hdr->exp_statsn = cpu_to_be32(ack);
 	hton24(hdr->dlength, data_len);
 	tx->hdr_len = ISCSI_HDR_LEN;
 	if (conn->hdgst) {
@@ -157,6 +158,27 @@ static void tx_start(struct kiscsi_conn *conn, struct kiscsi_task *task,
 	tx->tail_sent = 0;
 	tx->ddgst = ~0U;
 	tx->busy = true;
+}
+
+static void tx_start(struct kiscsi_conn *conn, struct kiscsi_task *task,
+		     const void *buf, u32 data_off, u32 data_len)
+{
+	tx_start_ack(conn, task, buf, data_off, data_len, READ_ONCE(conn->ack_statsn));
+}
+
+/*
+ * The ExpStatSN a data-carrying PDU will send, then the target's
+ * MaxRecvDataSegmentLength to size it: a renegotiation's new limit is
+ * written before the ExpStatSN acknowledging it (rx_text_rsp()), so a PDU
+ * that acknowledges the new limit is sized by it.
+ */
+static u32 tx_ack_then_max(struct kiscsi_conn *conn, u32 *max)
+{
+	u32 ack = READ_ONCE(conn->ack_statsn);
+
+	smp_rmb();	/* pairs with the smp_wmb() in rx_text_rsp() */
+	*max = READ_ONCE(conn->max_xmit_dlength);
+	return ack;
 }
 
 /* Immediate PDUs carry the next CmdSN without taking it (3.2.2.1). */
@@ -280,7 +302,7 @@ static void build_cmd(struct kiscsi_conn *conn, struct kiscsi_task *task)
 {
 	struct iscsi_scsi_req *h = (struct iscsi_scsi_req *)conn->tx.hdr;
 	struct scsi_cmnd *sc = task->sc;
-	u32 max = READ_ONCE(conn->max_xmit_dlength);
+	u32 max, ack = tx_ack_then_max(conn, &max);
 
 	/*
 	 * The target lowered its MaxRecvDataSegmentLength in a renegotiation
@@ -310,13 +332,14 @@ static void build_cmd(struct kiscsi_conn *conn, struct kiscsi_task *task)
 	h->cmdsn = cpu_to_be32(task->cmdsn);
 	memcpy(h->cdb, sc->cmnd, sc->cmd_len);
 	atomic64_inc(&conn->stats.cmds);
-	tx_start(conn, task, NULL, 0, task->imm_len);
+	tx_start_ack(conn, task, NULL, 0, task->imm_len, ack);
 }
 
 static void build_data_out(struct kiscsi_conn *conn, struct kiscsi_task *task)
 {
 	struct iscsi_data *h = (struct iscsi_data *)conn->tx.hdr;
-	u32 len = min(task->tx_end - task->tx_off, READ_ONCE(conn->max_xmit_dlength));
+	u32 max, ack = tx_ack_then_max(conn, &max);
+	u32 len = min(task->tx_end - task->tx_off, max);
 
 	h->opcode = ISCSI_OP_SCSI_DATA_OUT;
 	if (task->tx_off + len == task->tx_end)
@@ -326,7 +349,7 @@ static void build_data_out(struct kiscsi_conn *conn, struct kiscsi_task *task)
 	h->ttt = cpu_to_be32(task->tx_ttt);
 	h->datasn = cpu_to_be32(task->tx_datasn);
 	h->offset = cpu_to_be32(task->tx_off);
-	tx_start(conn, task, NULL, task->tx_off, len);
+	tx_start_ack(conn, task, NULL, task->tx_off, len, ack);
 	task->tx_off += len;
 	task->tx_datasn++;
 }

@@ -499,10 +499,14 @@ err_conns:
 	sess->state = KISCSI_SESSION_STATE_FAILED;
 	spin_unlock_bh(&sess->lock);
 	mutex_unlock(&sess->mutex);
-	for (i = 0; i < sess->nr_conns; i++)
-		cancel_delayed_work_sync(&sess->conns[i]->reconnect_work);
 	for (i = 0; i < sess->nr_conns; i++) {
+		cancel_delayed_work_sync(&sess->conns[i]->reconnect_work);
+		cancel_work_sync(&sess->conns[i]->async_work);
+	}
+	/* All stopped before any is freed: a receiver may look at the others. */
+	for (i = 0; i < sess->nr_conns; i++)
 		kiscsi_conn_stop(sess->conns[i]);
+	for (i = 0; i < sess->nr_conns; i++) {
 		kiscsi_conn_free(sess->conns[i]);
 		sess->conns[i] = NULL;
 	}
@@ -615,8 +619,8 @@ void kiscsi_session_async_event(struct kiscsi_conn *conn, u8 event, u16 param1,
 	struct kiscsi_session *sess = conn->sess;
 	unsigned int i;
 
-	pr_info("session %u conn %u: asynchronous message %u (%u, %u, %u)\n",
-		sess->shost->host_no, conn->cid, event, param1, param2, param3);
+	pr_info_ratelimited("session %u conn %u: asynchronous message %u (%u, %u, %u)\n",
+			    sess->shost->host_no, conn->cid, event, param1, param2, param3);
 	switch (event) {
 	case ISCSI_ASYNC_MSG_REQUEST_LOGOUT:
 	case ISCSI_ASYNC_MSG_PARAM_NEGOTIATION:
@@ -655,7 +659,9 @@ void kiscsi_session_async_event(struct kiscsi_conn *conn, u8 event, u16 param1,
 static void conn_logout_requested(struct kiscsi_conn *conn)
 {
 	struct kiscsi_session *sess = conn->sess;
-	unsigned long deadline = jiffies + conn->async_secs * HZ;
+	/* The sessions's mutex is held meanwhile: 30 s at most, whatever it says. */
+	unsigned long deadline = jiffies + min_t(unsigned int, conn->async_secs,
+						 KISCSI_DRAIN_TIMEOUT) * HZ;
 	const char *err = NULL;
 	bool alone;
 	int ret;
@@ -666,10 +672,13 @@ static void conn_logout_requested(struct kiscsi_conn *conn)
 	alone = !live_conns(sess, conn);
 	kiscsi_conn_take_no_more(conn, KISCSI_CONN_LOGOUT_REQ);
 	while (kiscsi_conn_busy(conn) && !test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
+	       !READ_ONCE(sess->dying) && READ_ONCE(sess->state) == KISCSI_SESSION_STATE_UP &&
 	       time_before(jiffies, deadline))
 		msleep(20);
-	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
-		return;		/* failed meanwhile: its recovery runs */
+	/* Failed meanwhile, or the session is recovered or logged out. */
+	if (test_bit(KISCSI_CONN_DEAD, &conn->flags) || READ_ONCE(sess->dying) ||
+	    READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP)
+		return;
 	if (kiscsi_conn_busy(conn)) {
 		kiscsi_conn_failure(conn, "commands outstanding at the target's logout deadline");
 		return;
@@ -677,10 +686,13 @@ static void conn_logout_requested(struct kiscsi_conn *conn)
 	ret = kiscsi_conn_logout(conn, alone ? ISCSI_LOGOUT_REASON_CLOSE_SESSION :
 				 ISCSI_LOGOUT_REASON_CLOSE_CONNECTION);
 	if (ret) {
-		kiscsi_conn_failure(conn, "no logout response");
+		kiscsi_conn_failure(conn, ret == -EIO ? "the target refused the logout" :
+				    "no logout response");
 		return;
 	}
 	kiscsi_conn_stop(conn);
+	/* Nothing is left (it drained, and took no command since). */
+	kiscsi_conn_fail_tasks(conn, DID_REQUEUE << 16);
 	if (alone) {
 		/* The session ended at the target: a new one, same ISID, now. */
 		pr_info("session %u: logged out at the target's request; logging in again\n",
@@ -709,11 +721,25 @@ static void conn_logout_requested(struct kiscsi_conn *conn)
 /* AsyncEvent 4: an empty Text Request, and the target's answer (11.10). */
 static void conn_renegotiate(struct kiscsi_conn *conn)
 {
+	/*
+	 * Reset before the check: a failure after it completes text_done
+	 * (err_work), one before it has set DEAD, which the check sees.
+	 */
+	reinit_completion(&conn->text_done);
+	smp_mb();	/* the reset before the look at DEAD */
 	if (!kiscsi_conn_usable(conn) || test_bit(KISCSI_CONN_TEXT_OUT, &conn->flags))
 		return;
-	reinit_completion(&conn->text_done);
+	/* Kept for the connection's life: a late answer still has room. */
+	if (!conn->text_buf)
+		conn->text_buf = kmalloc(KISCSI_RENEG_MAX, GFP_KERNEL);
+	if (!conn->text_buf) {
+		kiscsi_conn_failure(conn, "out of memory for a renegotiation");
+		return;
+	}
 	conn->text_ttt = ISCSI_RESERVED_TAG;
 	conn->text_rounds = 0;
+	conn->text_len = 0;
+	conn->text_mrdsl = 0;
 	set_bit(KISCSI_CONN_TEXT_OUT, &conn->flags);
 	set_bit(KISCSI_CONN_TEXT, &conn->flags);
 	kiscsi_conn_queue_io(conn);
@@ -994,7 +1020,7 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 	cancel_work_sync(&conn->async_work);
 	mutex_lock(&sess->mutex);
 
-	deadline = jiffies + 30 * HZ;
+	deadline = jiffies + KISCSI_DRAIN_TIMEOUT * HZ;
 	while (kiscsi_conn_busy(conn) && !test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
 	       time_before(jiffies, deadline))
 		msleep(20);
