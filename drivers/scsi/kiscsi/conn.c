@@ -269,12 +269,35 @@ static void kiscsi_conn_stop_io(struct kiscsi_conn *conn)
 	mutex_unlock(&conn->stop_mutex);
 }
 
+/*
+ * One line on what was still on its way when the connection failed: bytes
+ * in our socket the peer had not taken, and whether we had more to send.
+ * (A peer that times a transfer out while bytes wait in our socket was not
+ * reading; an empty socket with more to send points at our sender.)
+ */
+static void conn_log_backlog(struct kiscsi_conn *conn)
+{
+	int queued = -1;
+
+	mutex_lock(&conn->stop_mutex);
+	if (conn->sock)
+		queued = READ_ONCE(conn->sock->sk->sk_wmem_queued);
+	mutex_unlock(&conn->stop_mutex);
+	if (queued < 0)
+		return;
+	pr_info_ratelimited("session %u conn %u: at the failure %d bytes were in the socket, %s\n",
+			    conn->sess->shost->host_no, conn->cid, queued,
+			    list_empty_careful(&conn->send_list) && !READ_ONCE(conn->tx.busy) ?
+			    "nothing more to send" : "more to send");
+}
+
 static void kiscsi_conn_err_work(struct work_struct *work)
 {
 	struct kiscsi_conn *conn = container_of(work, struct kiscsi_conn, err_work);
 	unsigned int noio = memalloc_noio_save();
 
 	conn->state = KISCSI_CONN_STATE_FAILED;
+	conn_log_backlog(conn);
 	kiscsi_conn_stop_io(conn);
 	complete_all(&conn->logout_done);
 	complete_all(&conn->text_done);
