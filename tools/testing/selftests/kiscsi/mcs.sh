@@ -171,6 +171,20 @@ fio_wait() {
 	wait "$pid" || FIO_RC=$?
 }
 
+# fio_stop PID NAME: end a timed fio run now (SIGINT: its jobs stop, it
+# writes its report and exits 128 for the signal, which counts as 0 here).
+# For a run whose length is the length of a sequence of steps, not a time:
+# start it with a long runtime and stop it when the steps are done. A fio
+# that had already ended keeps its own exit code.
+fio_stop() {
+	local pid=$1 name=$2 sent=0
+	if ! proc_gone "$pid"; then
+		kill -INT "$pid" 2>/dev/null && sent=1
+	fi
+	fio_wait "$pid" "$name" 120
+	[ "$sent" -eq 0 ] || [ "$FIO_RC" -ne 128 ] || FIO_RC=0
+}
+
 # fio_errors NAME: error count of fio run NAME: the jobs' error codes that
 # are not 0, plus verify failures on its stderr.
 fio_errors() {
