@@ -53,6 +53,9 @@ struct genl_info;
 #define KISCSI_SNACK_TIMEOUT	10	/* seconds for a status asked for again */
 #define KISCSI_MAX_HOLES	8	/* statuses asked for again at once */
 #define KISCSI_DRAIN_TIMEOUT	30	/* seconds a connection drains, at most */
+#define KISCSI_MCS_REINSTATE_WAIT 3	/* seconds; see session_start_recovery() */
+/* seconds between the logins of a failed session (nvme-tcp's reconnect_delay) */
+#define KISCSI_FAILED_RETRY	10
 #define KISCSI_RENEG_MAX	8192	/* bytes of a renegotiation's answer */
 #define KISCSI_TEXT_ROUNDS	8	/* Text Requests in one renegotiation */
 #define KISCSI_CAN_QUEUE	128	/* commands per hardware queue */

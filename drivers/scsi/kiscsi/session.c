@@ -234,16 +234,34 @@ static void session_set_io_cpus(struct kiscsi_session *sess)
 	}
 }
 
-/* Block the host and start logging the whole session back in (7.1.5). */
+/*
+ * Block the host and start logging the whole session back in (7.1.5).
+ *
+ * A session of several connections is reinstated no sooner than
+ * KISCSI_MCS_REINSTATE_WAIT seconds after they dropped, whatever Time2Wait
+ * says (it is a minimum: 13.15). LIO, the Linux target, acts on a connection
+ * closed under it only 2 s later (ISCSI_RX_THREAD_TCP_TIMEOUT), and a
+ * reinstating login that meets it closing two connections of the session
+ * walks their list with the lock dropped (iscsit_stop_session()): a use
+ * after free that panicked the target's kernel in kiscsi_recovery (6.12,
+ * LIO's DefaultTime2Wait of 2 s). Once LIO has closed one of them it ends
+ * the old session itself, and the login finds nothing to reinstate.
+ */
 static void session_start_recovery(struct kiscsi_session *sess, unsigned int t2w)
 {
+	unsigned int i, n = 0;
+
 	spin_lock_bh(&sess->lock);
 	if (sess->dying || sess->state != KISCSI_SESSION_STATE_UP) {
 		spin_unlock_bh(&sess->lock);
 		return;
 	}
 	sess->state = KISCSI_SESSION_STATE_RECOVERY;
+	for (i = 0; i < sess->nr_conns; i++)
+		n += !!READ_ONCE(sess->conns[i]);
 	spin_unlock_bh(&sess->lock);
+	if (n > 1)
+		t2w = max_t(unsigned int, t2w, KISCSI_MCS_REINSTATE_WAIT);
 	atomic_inc(&sess->recoveries);
 	kiscsi_session_changed(sess);
 	sess->recovery_start = jiffies;
@@ -911,7 +929,7 @@ static void session_recovery_work(struct work_struct *work)
 	}
 	if (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_FAILED) {
 		/* A FAILED session that logs in again becomes UP again. */
-		sess->recovery_backoff = 30;
+		sess->recovery_backoff = KISCSI_FAILED_RETRY;
 	} else {
 		sess->recovery_backoff = min(sess->recovery_backoff * 2, 8U);
 	}
