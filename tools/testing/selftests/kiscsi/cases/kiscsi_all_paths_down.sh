@@ -75,7 +75,7 @@ cut_until_failed "$sid" "$dev"
 tc_restore
 log "traffic restored; waiting for the session to log back in"
 t0=$(date +%s)
-ks_wait_up "$sid" 2 90
+ks_wait_up "$sid" 2 40	# a failed session tries again every 10 s
 log "session up again $(($(date +%s) - t0)) s after the restore"
 ks_show "$sid"
 fio_verify_args "$dev" 2 16M

@@ -99,8 +99,8 @@ new_io_fails 1
 log "1: the target comes back: the failed session logs in again by itself"
 lio_enable "$iqn"
 t0=$(now_ms)
-# A failed session tries again every 30 s.
-wait_for 50 state_is "$SID" up || fail "1: the session did not come back: $(kiscsi_session "$SID")"
+# A failed session tries again every 10 s.
+wait_for 30 state_is "$SID" up || fail "1: the session did not come back: $(kiscsi_session "$SID")"
 log "1: up again after $(($(now_ms) - t0)) ms"
 [ -b "$DEV" ] || fail "1: $DEV is gone"
 pattern_check pat "$DEV" $((56 * 1024))
