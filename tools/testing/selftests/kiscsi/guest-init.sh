@@ -102,6 +102,8 @@ results=$KISCSI_OUT/guest-results.tsv
 running=$KISCSI_OUT/guest-running
 : >"$results"
 : >"$running"
+# Stalls of the whole guest, to tell a slow host from a slow kiscsi.
+python3 "$KISCSI_SRC/tools/testing/selftests/kiscsi/stallmon.py" </dev/null >/dev/null 2>&1 &
 read -r uptime _ </proc/uptime
 echo "KISCSI-GUEST-READY kernel=$(uname -r) uptime=$uptime"
 
@@ -162,6 +164,10 @@ for i in "${!KISCSI_CASE_IDS[@]}"; do
 		else
 			status=FAIL reason="dmesg: $bad"
 		fi
+	fi
+	stall=$(grep -o -m1 'guest stalled [0-9]* ms' "$dmesgf" || true)
+	if [ "$status" = FAIL ] && [ -n "$stall" ]; then
+		reason="$stall (the host starved the VM); $reason"
 	fi
 	reason=$(printf '%s' "$reason" | tr '\t\n' '  ' | cut -c1-300)
 	printf '%s\t%s\t%s\t%s\n' "$id" "$status" "$secs" "$reason" >>"$results"
