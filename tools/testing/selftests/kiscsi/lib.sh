@@ -524,7 +524,15 @@ bench_reset() {
 	fi
 	if [ -d /sys/module/kiscsi ]; then
 		echo "bench_reset: unloading kiscsi"
-		rmmod kiscsi || true
+		# A failed case may leave I/O running on its disks (a fio in
+		# the background) and sessions logged in: the module would stay
+		# in use and every later case fail at insmod.
+		pkill -KILL -x fio 2>/dev/null || true
+		pkill -KILL -x dd 2>/dev/null || true
+		sleep 1
+		timeout 90 "$KISCSI_SRC/tools/kiscsictl/kiscsictl" logout -a >/dev/null 2>&1 ||
+			echo "bench_reset: logout -a failed"
+		rmmod kiscsi || { sleep 3 && rmmod kiscsi; } || true
 	fi
 	if [ -n "$(lio_targets)" ]; then
 		echo "bench_reset: removing LIO targets"
