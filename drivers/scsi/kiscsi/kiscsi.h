@@ -87,6 +87,10 @@ struct genl_info;
 #define KISCSI_ITT_TEXT		(KISCSI_ITT_CTL | 3)
 #define KISCSI_ITT_TMF		(KISCSI_ITT_CTL | 0x1000)
 #define KISCSI_ITT_TMF_SEQ	0xfff
+/* TASK REASSIGN of a batch: | generation << 6 | index in the batch */
+#define KISCSI_ITT_REASSIGN	(KISCSI_ITT_CTL | 0x2000)
+#define KISCSI_ITT_REASSIGN_MASK 0x1fff
+#define KISCSI_REASSIGN_BATCH	64
 
 /*
  * Session and connection states are the netlink ABI's enums
@@ -136,6 +140,11 @@ enum {
 	KISCSI_TASK_SNACK,
 	/* Data-In was sent again: its status may repeat a StatSN seen */
 	KISCSI_TASK_RESENT,
+	/*
+	 * The sender took its command PDU (set under send_lock): the target
+	 * has its CmdSN, or will. Before that, task management leaves it be.
+	 */
+	KISCSI_TASK_SENT,
 };
 
 /**
@@ -216,6 +225,7 @@ enum {
 	KISCSI_CONN_NOP_REPLY,	/* a NOP-Out answer to a target ping is due */
 	KISCSI_CONN_LOGOUT,	/* a Logout request is to be sent */
 	KISCSI_CONN_TMF,	/* sess->tmf is to be sent on this connection */
+	KISCSI_CONN_REASSIGN,	/* sess->reassign has requests to send here */
 	KISCSI_CONN_SNACK,	/* SNACKs are queued in conn->snack */
 	KISCSI_CONN_DRAINING,	/* being removed: takes no new command */
 	KISCSI_CONN_REMOVED,	/* slot unused (never started, or deleted) */
@@ -230,6 +240,7 @@ enum {
 /* The flags that ask the sender for one of the connection's own PDUs. */
 #define KISCSI_CONN_CTL_PDUS	(BIT(KISCSI_CONN_PING) | BIT(KISCSI_CONN_NOP_REPLY) | \
 				 BIT(KISCSI_CONN_LOGOUT) | BIT(KISCSI_CONN_TMF) | \
+				 BIT(KISCSI_CONN_REASSIGN) | \
 				 BIT(KISCSI_CONN_SNACK) | BIT(KISCSI_CONN_TEXT))
 
 /* A SNACK to send (11.16): Data/R2T or DataACK. */
@@ -477,6 +488,15 @@ struct kiscsi_conn {
  * @tmf.task: the referenced task, or NULL
  * @tmf.response: ISCSI_TMF_RSP_*, or KISCSI_TMF_CONN_LOST
  * @tmf.done: completed by the response or by the connection's failure
+ * @reassign: TASK REASSIGN requests of a connection recovery, all sent at
+ *	once (under @tmf.mutex; the fields below under @lock)
+ * @reassign.conn: the connection they go on, NULL when no batch is out
+ * @reassign.task: the tasks, @reassign.n of them
+ * @reassign.rsp: each one's answer, KISCSI_TMF_PENDING until it comes
+ * @reassign.gen: the batch's generation, in its ITTs
+ * @reassign.sent: requests built so far
+ * @reassign.left: answers still awaited
+ * @reassign.done: completed by the last answer or the connection's failure
  */
 struct kiscsi_session {
 	struct Scsi_Host *shost;
@@ -524,10 +544,22 @@ struct kiscsi_session {
 		u8 response;
 		struct completion done;
 	} tmf;
+	struct {
+		struct kiscsi_conn *conn;
+		struct kiscsi_task *task[KISCSI_REASSIGN_BATCH];
+		u8 rsp[KISCSI_REASSIGN_BATCH];
+		unsigned int n;
+		unsigned int gen;
+		unsigned int sent;
+		unsigned int left;
+		struct completion done;
+	} reassign;
 };
 
 /* tmf.response when the connection failed before the target answered. */
 #define KISCSI_TMF_CONN_LOST	0xfe
+/* reassign.rsp before the answer came (0xff is "function rejected") */
+#define KISCSI_TMF_PENDING	0xfd
 
 /* main.c */
 extern struct workqueue_struct *kiscsi_wq;
@@ -642,6 +674,7 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn);
 int kiscsi_session_tmf(struct kiscsi_session *sess, u64 lun, u8 function);
 bool kiscsi_conn_busy(struct kiscsi_conn *conn);
 bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response);
+bool kiscsi_tx_reassign(struct kiscsi_conn *conn, struct iscsi_tm *h);
 void kiscsi_tmf_conn_failed(struct kiscsi_conn *conn);
 void kiscsi_session_tmf_init(struct kiscsi_session *sess);
 

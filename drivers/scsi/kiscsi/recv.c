@@ -613,7 +613,8 @@ static int rx_tmf_rsp(struct kiscsi_conn *conn)
 	u32 itt = hdr_itt(rx_hdr(conn));
 	int ret;
 
-	if ((itt & ~KISCSI_ITT_TMF_SEQ) != KISCSI_ITT_TMF) {
+	if ((itt & ~KISCSI_ITT_TMF_SEQ) != KISCSI_ITT_TMF &&
+	    (itt & ~KISCSI_ITT_REASSIGN_MASK) != KISCSI_ITT_REASSIGN) {
 		bad_pdu(conn, itt, "Task Management Response to no request");
 		return -EPROTO;
 	}

@@ -174,6 +174,7 @@ static bool take_cmdsn(struct kiscsi_session *sess, u32 *sn)
  */
 static void task_start_transfer(struct kiscsi_task *task)
 {
+	clear_bit(KISCSI_TASK_SENT, &task->flags);
 	task->tx_phase = KISCSI_TX_CMD;
 	task->r2t_head = 0;
 	task->r2t_count = 0;
@@ -386,28 +387,102 @@ static bool task_retry(struct kiscsi_conn *conn, struct kiscsi_task *task)
 	return true;
 }
 
-struct held_ctx {
-	struct kiscsi_conn *conn;
-	struct kiscsi_task *task;
-};
-
-static bool find_held(struct scsi_cmnd *sc, void *data)
+/* Up to KISCSI_REASSIGN_BATCH of @conn's held tasks into sess->reassign. */
+static bool collect_held(struct scsi_cmnd *sc, void *data)
 {
-	struct held_ctx *ctx = data;
+	struct kiscsi_conn *conn = data;
+	struct kiscsi_session *sess = conn->sess;
 	struct kiscsi_task *task = scsi_cmd_priv(sc);
 
-	if (READ_ONCE(task->conn) == ctx->conn &&
+	if (READ_ONCE(task->conn) == conn &&
 	    test_bit(KISCSI_TASK_REASSIGN, &task->flags) &&
 	    !test_bit(KISCSI_TASK_STATUS, &task->flags) &&
-	    !test_bit(KISCSI_TASK_DONE, &task->flags)) {
-		ctx->task = task;
-		return false;
-	}
-	return true;
+	    !test_bit(KISCSI_TASK_DONE, &task->flags))
+		sess->reassign.task[sess->reassign.n++] = task;
+	return sess->reassign.n < KISCSI_REASSIGN_BATCH;
 }
 
-static int kiscsi_tmf(struct kiscsi_conn *conn, u8 function, u64 lun,
-		      struct kiscsi_task *task, unsigned int secs);
+/*
+ * Send a TASK REASSIGN for each of @conn's held tasks (up to
+ * KISCSI_REASSIGN_BATCH) at once, and wait for every answer: one round
+ * trip for all, not one per task. Leaves the answers in @rsp.
+ * Return: how many tasks the batch had (0: none held).
+ */
+static unsigned int reassign_batch(struct kiscsi_conn *conn, u8 *rsp)
+{
+	struct kiscsi_session *sess = conn->sess;
+	unsigned int n, i;
+
+	lockdep_assert_held(&sess->tmf.mutex);
+	/* No batch is out: only this thread looks at task[] and n. */
+	sess->reassign.n = 0;
+	scsi_host_busy_iter(sess->shost, collect_held, conn);
+	n = sess->reassign.n;
+	if (!n)
+		return 0;
+
+	spin_lock_bh(&sess->lock);
+	for (i = 0; i < n; i++)
+		sess->reassign.rsp[i] = KISCSI_TMF_PENDING;
+	sess->reassign.gen++;
+	sess->reassign.sent = 0;
+	sess->reassign.left = n;
+	reinit_completion(&sess->reassign.done);
+	sess->reassign.conn = conn;
+	/* Under the lock, where the sender clears it when all are sent. */
+	set_bit(KISCSI_CONN_REASSIGN, &conn->flags);
+	spin_unlock_bh(&sess->lock);
+
+	kiscsi_conn_queue_io(conn);
+	/* Failed before the batch was out: its err_work missed it. */
+	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
+		kiscsi_tmf_conn_failed(conn);
+	wait_for_completion_timeout(&sess->reassign.done, KISCSI_ABORT_TIMEOUT * HZ);
+
+	spin_lock_bh(&sess->lock);
+	sess->reassign.conn = NULL;
+	memcpy(rsp, sess->reassign.rsp, n);
+	spin_unlock_bh(&sess->lock);
+	return n;
+}
+
+/**
+ * kiscsi_tx_reassign() - build the next TASK REASSIGN of the batch out
+ * @conn: the connection whose sender asks
+ * @h: the header to fill in (zeroed; the caller sets CmdSN and sends it)
+ *
+ * Context: @conn's sender.
+ * Return: false, with KISCSI_CONN_REASSIGN cleared, when none is left.
+ */
+bool kiscsi_tx_reassign(struct kiscsi_conn *conn, struct iscsi_tm *h)
+{
+	struct kiscsi_session *sess = conn->sess;
+	struct kiscsi_task *task;
+	unsigned int i;
+
+	spin_lock_bh(&sess->lock);
+	i = sess->reassign.sent;
+	if (sess->reassign.conn != conn || i >= sess->reassign.n) {
+		clear_bit(KISCSI_CONN_REASSIGN, &conn->flags);
+		spin_unlock_bh(&sess->lock);
+		return false;
+	}
+	task = sess->reassign.task[i];
+	sess->reassign.sent++;
+	/* 11.5: immediate; RefCmdSN reserved; ExpDataSN where data resumes. */
+	h->opcode = ISCSI_OP_SCSI_TMFUNC | ISCSI_OP_IMMEDIATE;
+	h->flags = ISCSI_FLAG_CMD_FINAL | ISCSI_TM_FUNC_TASK_REASSIGN;
+	int_to_scsilun(task->sc->device->lun, &h->lun);
+	h->itt = (__force itt_t)cpu_to_be32(KISCSI_ITT_REASSIGN |
+					    (sess->reassign.gen & 0x7f) << 6 | i);
+	h->rtt = (__force itt_t)cpu_to_be32(task->itt);
+	h->exp_datasn = cpu_to_be32(task->sc->sc_data_direction == DMA_FROM_DEVICE ?
+				    task->exp_datasn :
+				    task->sc->sc_data_direction == DMA_TO_DEVICE ?
+				    task->exp_r2tsn : 0);
+	spin_unlock_bh(&sess->lock);
+	return true;
+}
 
 /**
  * kiscsi_conn_reassign_tasks() - move the held tasks to the reinstated conn
@@ -415,55 +490,63 @@ static int kiscsi_tmf(struct kiscsi_conn *conn, u8 function, u64 lun,
  *	failed one out implicitly, 7.14.3) and started
  *
  * Each task held by kiscsi_conn_hold_tasks() is reassigned with TASK
- * REASSIGN (7.2.2, 11.5.1). Its ExpDataSN tells the target where the task
- * stands: for a read the next DataSN wanted (the target sends the Data-In
- * from there, then the status), for a write the next R2TSN (the target asks
- * with new R2Ts for whatever it lacks), for a command that moved no data
- * the target just sends the status. A task the target does not know never
- * reached it (the command was lost with the connection): it is sent again
- * as a retry, same ITT and CmdSN, which 6.2.1 allows once the original
- * connection is logged out.
+ * REASSIGN (7.2.2, 11.5.1), all at once (reassign_batch()). Its ExpDataSN
+ * tells the target where the task stands: for a read the next DataSN
+ * wanted (the target sends the Data-In from there, then the status), for a
+ * write the next R2TSN (the target asks with new R2Ts for whatever it
+ * lacks), for a command that moved no data the target just sends the
+ * status. A task the target does not know never reached it (the command
+ * was lost with the connection): it is sent again as a retry, same ITT and
+ * CmdSN, which 6.2.1 allows once the original connection is logged out.
+ * A task still allegiant to the old connection (the target has not closed
+ * it yet) is asked for again 100 ms later, 50 times at most.
  *
  * Context: process context, sess->mutex held (the connection's reconnect).
  * Return: 0; -ENOTCONN if the connection failed again (its err_work holds
- * the tasks again); -EIO if the target refused a reassignment, which leaves
- * session recovery as the way out.
+ * the tasks again); -EIO if the target refused a reassignment or did not
+ * answer, which leaves session recovery as the way out.
  */
 int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn)
 {
 	struct kiscsi_session *sess = conn->sess;
-	unsigned int moved = 0, retried = 0, busy = 0;
+	unsigned int moved = 0, retried = 0, rounds = 0;
+	u8 rsp[KISCSI_REASSIGN_BATCH];
 	int ret = 0;
 
 	lockdep_assert_held(&sess->mutex);
 	/* The error handler's requests wait: it may not end a held task. */
 	mutex_lock(&sess->tmf.mutex);
-	for (;;) {
-		struct held_ctx ctx = { .conn = conn };
-		struct kiscsi_task *task;
-		int rsp;
+	while (!ret) {
+		unsigned int n = reassign_batch(conn, rsp), i;
+		bool allegiant = false;
 
-		scsi_host_busy_iter(sess->shost, find_held, &ctx);
-		task = ctx.task;
-		if (!task)
+		if (!n)
 			break;
-		rsp = kiscsi_tmf(conn, ISCSI_TM_FUNC_TASK_REASSIGN, task->sc->device->lun,
-				 task, KISCSI_ABORT_TIMEOUT);
-		if (rsp == ISCSI_TMF_RSP_COMPLETE &&
-		    !test_bit(KISCSI_TASK_REASSIGN, &task->flags)) {
-			moved++;
-		} else if (rsp == ISCSI_TMF_RSP_NO_TASK) {
-			if (!task_retry(conn, task)) {
-				ret = -ENOTCONN;
+		for (i = 0; i < n; i++) {
+			struct kiscsi_task *task = sess->reassign.task[i];
+
+			if (rsp[i] == ISCSI_TMF_RSP_COMPLETE &&
+			    !test_bit(KISCSI_TASK_REASSIGN, &task->flags)) {
+				moved++;
+			} else if (rsp[i] == ISCSI_TMF_RSP_NO_TASK) {
+				if (!task_retry(conn, task)) {
+					ret = -ENOTCONN;
+					break;
+				}
+				retried++;
+			} else if (rsp[i] == ISCSI_TMF_RSP_TASK_ALLEGIANT) {
+				allegiant = true;
+			} else {
+				ret = rsp[i] == KISCSI_TMF_CONN_LOST ? -ENOTCONN : -EIO;
 				break;
 			}
-			retried++;
-		} else if (rsp == ISCSI_TMF_RSP_TASK_ALLEGIANT && ++busy < 50) {
+		}
+		if (!ret && allegiant) {
 			/* The target is still closing the old connection. */
-			msleep(100);
-		} else {
-			ret = rsp == KISCSI_TMF_CONN_LOST ? -ENOTCONN : -EIO;
-			break;
+			if (++rounds >= 50)
+				ret = -EIO;
+			else
+				msleep(100);
 		}
 	}
 	mutex_unlock(&sess->tmf.mutex);
@@ -498,6 +581,7 @@ void kiscsi_session_tmf_init(struct kiscsi_session *sess)
 {
 	mutex_init(&sess->tmf.mutex);
 	init_completion(&sess->tmf.done);
+	init_completion(&sess->reassign.done);
 }
 
 /*
@@ -528,6 +612,32 @@ static u8 tmf_reassign_response(const struct kiscsi_task *task, u8 response)
 	}
 }
 
+/* The answer to one TASK REASSIGN of the batch out. Called under sess->lock. */
+static bool reassign_response(struct kiscsi_conn *conn, u32 itt, u8 response)
+{
+	struct kiscsi_session *sess = conn->sess;
+	unsigned int i = itt & (KISCSI_REASSIGN_BATCH - 1);
+	struct kiscsi_task *task;
+
+	lockdep_assert_held(&sess->lock);
+	if (sess->reassign.conn != conn || i >= sess->reassign.sent ||
+	    ((itt >> 6) & 0x7f) != (sess->reassign.gen & 0x7f) ||
+	    sess->reassign.rsp[i] != KISCSI_TMF_PENDING)
+		return false;
+	task = sess->reassign.task[i];
+	response = tmf_reassign_response(task, response);
+	/* Our own markers are not answers a target can give. */
+	if (response == KISCSI_TMF_PENDING || response == KISCSI_TMF_CONN_LOST)
+		response = ISCSI_TMF_RSP_REJECTED;
+	sess->reassign.rsp[i] = response;
+	/* Before anything else: the task's Data-In or R2Ts follow at once. */
+	if (response == ISCSI_TMF_RSP_COMPLETE)
+		task_reassigned(task);
+	if (!--sess->reassign.left)
+		complete(&sess->reassign.done);
+	return true;
+}
+
 /**
  * kiscsi_tmf_response() - the target answered a task management request
  * @conn: connection the response arrived on
@@ -543,6 +653,11 @@ bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response)
 	bool ours;
 
 	spin_lock_bh(&sess->lock);
+	if ((itt & ~KISCSI_ITT_REASSIGN_MASK) == KISCSI_ITT_REASSIGN) {
+		ours = reassign_response(conn, itt, response);
+		spin_unlock_bh(&sess->lock);
+		return ours;
+	}
 	ours = sess->tmf.pending && sess->tmf.conn == conn && sess->tmf.itt == itt;
 	if (ours) {
 		if (sess->tmf.function == ISCSI_TM_FUNC_TASK_REASSIGN)
@@ -576,6 +691,15 @@ void kiscsi_tmf_conn_failed(struct kiscsi_conn *conn)
 		sess->tmf.pending = false;
 		sess->tmf.response = KISCSI_TMF_CONN_LOST;
 		complete(&sess->tmf.done);
+	}
+	if (sess->reassign.conn == conn && sess->reassign.left) {
+		unsigned int i;
+
+		for (i = 0; i < sess->reassign.n; i++)
+			if (sess->reassign.rsp[i] == KISCSI_TMF_PENDING)
+				sess->reassign.rsp[i] = KISCSI_TMF_CONN_LOST;
+		sess->reassign.left = 0;
+		complete(&sess->reassign.done);
 	}
 	spin_unlock_bh(&sess->lock);
 }
@@ -766,20 +890,39 @@ static bool reset_hit(const struct reset_ctx *ctx, struct scsi_cmnd *sc)
 	       READ_ONCE(((struct kiscsi_task *)scsi_cmd_priv(sc))->conn);
 }
 
+/*
+ * A command still waiting for the sender is left alone: the immediate
+ * request went ahead of it, so it reaches the target after the reset and
+ * runs as a new command. Ended here, its CmdSN would never be sent, and
+ * the target would hold every later command behind the gap (LIO does:
+ * seen after `kiscsictl tmf lun-reset` under fio, every command of the
+ * session stuck until the SCSI timeouts).
+ */
 static bool reset_cancel_one(struct scsi_cmnd *sc, void *data)
 {
 	struct kiscsi_task *task = scsi_cmd_priv(sc);
+	struct kiscsi_conn *conn;
+	bool sent;
 
-	if (reset_hit(data, sc) && !test_bit(KISCSI_TASK_DONE, &task->flags))
+	if (!reset_hit(data, sc) || test_bit(KISCSI_TASK_DONE, &task->flags))
+		return true;
+	conn = task->conn;
+	spin_lock_bh(&conn->send_lock);
+	sent = test_bit(KISCSI_TASK_SENT, &task->flags);
+	spin_unlock_bh(&conn->send_lock);
+	if (sent)
 		kiscsi_task_cancel(task, DID_RESET << 16);
 	return true;
 }
 
+/* Only the tasks ended here: new commands may be issued meanwhile. */
 static bool reset_check_one(struct scsi_cmnd *sc, void *data)
 {
 	struct reset_ctx *ctx = data;
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
 
-	if (reset_hit(ctx, sc) && !kiscsi_task_detached(scsi_cmd_priv(sc)))
+	if (reset_hit(ctx, sc) && test_bit(KISCSI_TASK_STATUS, &task->flags) &&
+	    !kiscsi_task_detached(task))
 		ctx->detached = false;
 	return true;
 }

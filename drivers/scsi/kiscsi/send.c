@@ -240,6 +240,14 @@ static bool tx_next_ctl(struct kiscsi_conn *conn)
 		/* Given up on before it was sent. */
 		memset(conn->tx.hdr, 0, ISCSI_HDR_LEN);
 	}
+	if (test_bit(KISCSI_CONN_REASSIGN, &conn->flags) &&
+	    kiscsi_tx_reassign(conn, (struct iscsi_tm *)conn->tx.hdr)) {
+		struct iscsi_tm *h = (struct iscsi_tm *)conn->tx.hdr;
+
+		h->cmdsn = cpu_to_be32(current_cmdsn(sess));
+		tx_start(conn, NULL, NULL, 0, 0);
+		return true;
+	}
 	if (test_bit(KISCSI_CONN_SNACK, &conn->flags)) {
 		struct iscsi_snack *h = (struct iscsi_snack *)conn->tx.hdr;
 		struct kiscsi_snack sn;
@@ -392,6 +400,8 @@ static bool tx_next_task(struct kiscsi_conn *conn)
 			kiscsi_task_put(task);
 			continue;
 		}
+		if (task->tx_phase == KISCSI_TX_CMD)
+			set_bit(KISCSI_TASK_SENT, &task->flags);
 		spin_unlock_bh(&conn->send_lock);
 		break;
 	}
