@@ -16,10 +16,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/net.h>
+#include <linux/ratelimit.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_host.h>
 
 #include "kiscsi.h"
@@ -275,8 +277,34 @@ static void kiscsi_conn_stop_io(struct kiscsi_conn *conn)
  * (A peer that times a transfer out while bytes wait in our socket was not
  * reading; an empty socket with more to send points at our sender.)
  */
+static DEFINE_RATELIMIT_STATE(kiscsi_backlog_rs, 60 * HZ, 2);
+
+struct backlog_ctx {
+	struct kiscsi_conn *conn;
+	unsigned int n;
+};
+
+/* Where a write still unanswered stands, to tell who waits for whom. */
+static bool log_write_task(struct scsi_cmnd *sc, void *data)
+{
+	struct backlog_ctx *ctx = data;
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
+
+	if (READ_ONCE(task->conn) != ctx->conn ||
+	    sc->sc_data_direction != DMA_TO_DEVICE ||
+	    test_bit(KISCSI_TASK_STATUS, &task->flags))
+		return true;
+	pr_info("session %u conn %u: write itt 0x%08x of %u bytes: R2TSN %u expected, %u R2T(s) not answered, sending %u-%u, phase %d, %s\n",
+		ctx->conn->sess->shost->host_no, ctx->conn->cid, READ_ONCE(task->itt),
+		task->len, READ_ONCE(task->exp_r2tsn), READ_ONCE(task->r2t_count),
+		READ_ONCE(task->tx_off), READ_ONCE(task->tx_end), READ_ONCE(task->tx_phase),
+		test_bit(KISCSI_TASK_QUEUED, &task->flags) ? "queued" : "not queued");
+	return ++ctx->n < 8;
+}
+
 static void conn_log_backlog(struct kiscsi_conn *conn)
 {
+	struct backlog_ctx ctx = { .conn = conn };
 	int queued = -1;
 
 	mutex_lock(&conn->stop_mutex);
@@ -289,6 +317,8 @@ static void conn_log_backlog(struct kiscsi_conn *conn)
 			    conn->sess->shost->host_no, conn->cid, queued,
 			    list_empty_careful(&conn->send_list) && !READ_ONCE(conn->tx.busy) ?
 			    "nothing more to send" : "more to send");
+	if (__ratelimit(&kiscsi_backlog_rs))
+		scsi_host_busy_iter(conn->sess->shost, log_write_task, &ctx);
 }
 
 static void kiscsi_conn_err_work(struct work_struct *work)
