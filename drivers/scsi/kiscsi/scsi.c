@@ -525,8 +525,11 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn)
 		for (i = 0; i < n; i++) {
 			struct kiscsi_task *task = sess->reassign.task[i];
 
-			if (rsp[i] == ISCSI_TMF_RSP_COMPLETE &&
-			    !test_bit(KISCSI_TASK_REASSIGN, &task->flags)) {
+			/*
+			 * Moved (the answer cleared REASSIGN; a failure since
+			 * may have set it again: the next recovery moves it).
+			 */
+			if (rsp[i] == ISCSI_TMF_RSP_COMPLETE) {
 				moved++;
 			} else if (rsp[i] == ISCSI_TMF_RSP_NO_TASK) {
 				if (!task_retry(conn, task)) {
@@ -541,6 +544,8 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn)
 				break;
 			}
 		}
+		if (!ret && test_bit(KISCSI_CONN_DEAD, &conn->flags))
+			ret = -ENOTCONN;
 		if (!ret && allegiant) {
 			/* The target is still closing the old connection. */
 			if (++rounds >= 50)
@@ -880,6 +885,7 @@ static int kiscsi_eh_abort(struct scsi_cmnd *sc)
 struct reset_ctx {
 	struct kiscsi_session *sess;
 	struct scsi_device *sdev;	/* NULL: every LUN of the target */
+	bool eh;			/* the error handler's: it owns them all */
 	bool detached;
 };
 
@@ -891,12 +897,14 @@ static bool reset_hit(const struct reset_ctx *ctx, struct scsi_cmnd *sc)
 }
 
 /*
- * A command still waiting for the sender is left alone: the immediate
- * request went ahead of it, so it reaches the target after the reset and
- * runs as a new command. Ended here, its CmdSN would never be sent, and
- * the target would hold every later command behind the gap (LIO does:
- * seen after `kiscsictl tmf lun-reset` under fio, every command of the
- * session stuck until the SCSI timeouts).
+ * The admin's reset leaves alone a command still waiting for the sender:
+ * the immediate request went ahead of it, so it reaches the target after
+ * the reset and runs as a new command. Ended here, its CmdSN would never
+ * be sent, and the target would hold every later command behind the gap
+ * (LIO does: seen after `kiscsictl tmf lun-reset` under fio, every command
+ * of the session stuck until the SCSI timeouts). The error handler's reset
+ * ends them all: every outstanding command has timed out and is the
+ * handler's, to be reused once it returns.
  */
 static bool reset_cancel_one(struct scsi_cmnd *sc, void *data)
 {
@@ -904,24 +912,27 @@ static bool reset_cancel_one(struct scsi_cmnd *sc, void *data)
 	struct kiscsi_conn *conn;
 	bool sent;
 
-	if (!reset_hit(data, sc) || test_bit(KISCSI_TASK_DONE, &task->flags))
+	const struct reset_ctx *ctx = data;
+
+	if (!reset_hit(ctx, sc) || test_bit(KISCSI_TASK_DONE, &task->flags))
 		return true;
 	conn = task->conn;
 	spin_lock_bh(&conn->send_lock);
-	sent = test_bit(KISCSI_TASK_SENT, &task->flags);
+	sent = ctx->eh || test_bit(KISCSI_TASK_SENT, &task->flags);
 	spin_unlock_bh(&conn->send_lock);
 	if (sent)
 		kiscsi_task_cancel(task, DID_RESET << 16);
 	return true;
 }
 
-/* Only the tasks ended here: new commands may be issued meanwhile. */
+/* The admin's: only the tasks ended here (new commands may come meanwhile). */
 static bool reset_check_one(struct scsi_cmnd *sc, void *data)
 {
 	struct reset_ctx *ctx = data;
 	struct kiscsi_task *task = scsi_cmd_priv(sc);
 
-	if (reset_hit(ctx, sc) && test_bit(KISCSI_TASK_STATUS, &task->flags) &&
+	if (reset_hit(ctx, sc) &&
+	    (ctx->eh || test_bit(KISCSI_TASK_STATUS, &task->flags)) &&
 	    !kiscsi_task_detached(task))
 		ctx->detached = false;
 	return true;
@@ -933,14 +944,16 @@ static bool reset_check_one(struct scsi_cmnd *sc, void *data)
  * error handler owns are detached, the others complete with DID_RESET and
  * are retried by the midlayer. (After a TARGET COLD RESET the target drops
  * every connection: session recovery hands the tasks back instead.)
+ * @eh is the error handler's request: every task it hits is ended (see
+ * reset_cancel_one()).
  * Return: the target's response, or -ENOTCONN (no usable connection),
  * -ETIMEDOUT (no answer, or tasks still held by the connection's sender or
  * receiver after KISCSI_RESET_TIMEOUT).
  */
 static int kiscsi_reset(struct kiscsi_session *sess, struct scsi_device *sdev,
-			u64 lun, u8 function)
+			u64 lun, u8 function, bool eh)
 {
-	struct reset_ctx ctx = { .sess = sess, .sdev = sdev };
+	struct reset_ctx ctx = { .sess = sess, .sdev = sdev, .eh = eh };
 	struct kiscsi_conn *conn = NULL;
 	unsigned long end;
 	unsigned int i;
@@ -973,14 +986,14 @@ static int kiscsi_reset(struct kiscsi_session *sess, struct scsi_device *sdev,
 static int kiscsi_eh_device_reset(struct scsi_cmnd *sc)
 {
 	return kiscsi_reset(shost_priv(sc->device->host), sc->device, sc->device->lun,
-			    ISCSI_TM_FUNC_LOGICAL_UNIT_RESET) == ISCSI_TMF_RSP_COMPLETE ?
+			    ISCSI_TM_FUNC_LOGICAL_UNIT_RESET, true) == ISCSI_TMF_RSP_COMPLETE ?
 	       SUCCESS : FAILED;
 }
 
 static int kiscsi_eh_target_reset(struct scsi_cmnd *sc)
 {
 	return kiscsi_reset(shost_priv(sc->device->host), NULL, 0,
-			    ISCSI_TM_FUNC_TARGET_WARM_RESET) == ISCSI_TMF_RSP_COMPLETE ?
+			    ISCSI_TM_FUNC_TARGET_WARM_RESET, true) == ISCSI_TMF_RSP_COMPLETE ?
 	       SUCCESS : FAILED;
 }
 
@@ -1015,7 +1028,7 @@ int kiscsi_session_tmf(struct kiscsi_session *sess, u64 lun, u8 function)
 			return -ENODEV;
 		}
 	}
-	ret = kiscsi_reset(sess, sdev, sdev ? lun : 0, function);
+	ret = kiscsi_reset(sess, sdev, sdev ? lun : 0, function, false);
 	if (sdev)
 		scsi_device_put(sdev);
 	mutex_unlock(&sess->mutex);

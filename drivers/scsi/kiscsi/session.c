@@ -258,7 +258,8 @@ static void session_start_recovery(struct kiscsi_session *sess, unsigned int t2w
 	}
 	sess->state = KISCSI_SESSION_STATE_RECOVERY;
 	for (i = 0; i < sess->nr_conns; i++)
-		n += !!READ_ONCE(sess->conns[i]);
+		n += sess->conns[i] &&
+		     !test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags);
 	spin_unlock_bh(&sess->lock);
 	if (n > 1)
 		t2w = max_t(unsigned int, t2w, KISCSI_MCS_REINSTATE_WAIT);
