@@ -121,6 +121,13 @@ corrupt_run() {
 }
 
 tc qdisc add dev lo clsact || fail "tc: clsact on lo"
+# A filter that passes everything stays for the whole case: the kernel's
+# "software filters exist" static key (read in tc_run()) is then switched
+# on once, before any traffic, not at every window. Under TCG, patching it
+# while another CPU ran through tc_run() killed the guest (an int3 Oops in
+# LIO's sender, 6.12).
+tc filter add dev lo egress protocol ip prio 100 u32 match u32 0 0 action ok ||
+	fail "tc: pass-all filter"
 # One target per level: LIO keeps the first login's node ACL (demo mode),
 # with the level it had then.
 mcs_target "$iqn-1" 128 127.0.0.2
