@@ -484,8 +484,6 @@ struct kiscsi_conn {
  * @tmf.lun: the LUN it is for
  * @tmf.rtt: Referenced Task Tag (ABORT TASK), else ISCSI_RESERVED_TAG
  * @tmf.refcmdsn: CmdSN of the referenced task (ABORT TASK)
- * @tmf.exp_datasn: ExpDataSN (TASK REASSIGN: where the data resumes)
- * @tmf.task: the referenced task, or NULL
  * @tmf.response: ISCSI_TMF_RSP_*, or KISCSI_TMF_CONN_LOST
  * @tmf.done: completed by the response or by the connection's failure
  * @reassign: TASK REASSIGN requests of a connection recovery, all sent at
@@ -539,8 +537,6 @@ struct kiscsi_session {
 		u64 lun;
 		u32 rtt;
 		u32 refcmdsn;
-		u32 exp_datasn;
-		struct kiscsi_task *task;
 		u8 response;
 		struct completion done;
 	} tmf;

@@ -665,18 +665,8 @@ bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response)
 	}
 	ours = sess->tmf.pending && sess->tmf.conn == conn && sess->tmf.itt == itt;
 	if (ours) {
-		if (sess->tmf.function == ISCSI_TM_FUNC_TASK_REASSIGN)
-			response = tmf_reassign_response(sess->tmf.task, response);
 		sess->tmf.pending = false;
 		sess->tmf.response = response;
-		/*
-		 * Here, before anything else this connection receives: the
-		 * target sends the reassigned task's Data-In or R2Ts right
-		 * after this response.
-		 */
-		if (response == ISCSI_TMF_RSP_COMPLETE &&
-		    sess->tmf.function == ISCSI_TM_FUNC_TASK_REASSIGN)
-			task_reassigned(sess->tmf.task);
 		complete(&sess->tmf.done);
 	}
 	spin_unlock_bh(&sess->lock);
@@ -777,13 +767,6 @@ static int kiscsi_tmf(struct kiscsi_conn *conn, u8 function, u64 lun,
 	sess->tmf.rtt = task ? task->itt : ISCSI_RESERVED_TAG;
 	/* 11.5.5: RefCmdSN only for ABORT TASK, reserved otherwise. */
 	sess->tmf.refcmdsn = function == ISCSI_TM_FUNC_ABORT_TASK ? task->cmdsn : 0;
-	sess->tmf.task = task;
-	/* 11.5.5: TASK REASSIGN says where the data resumes; 0 otherwise. */
-	sess->tmf.exp_datasn = 0;
-	if (function == ISCSI_TM_FUNC_TASK_REASSIGN)
-		sess->tmf.exp_datasn =
-			task->sc->sc_data_direction == DMA_FROM_DEVICE ? task->exp_datasn :
-			task->sc->sc_data_direction == DMA_TO_DEVICE ? task->exp_r2tsn : 0;
 	sess->tmf.pending = true;
 	spin_unlock_bh(&sess->lock);
 
@@ -908,19 +891,13 @@ static bool reset_hit(const struct reset_ctx *ctx, struct scsi_cmnd *sc)
  */
 static bool reset_cancel_one(struct scsi_cmnd *sc, void *data)
 {
-	struct kiscsi_task *task = scsi_cmd_priv(sc);
-	struct kiscsi_conn *conn;
-	bool sent;
-
 	const struct reset_ctx *ctx = data;
+	struct kiscsi_task *task = scsi_cmd_priv(sc);
 
 	if (!reset_hit(ctx, sc) || test_bit(KISCSI_TASK_DONE, &task->flags))
 		return true;
-	conn = task->conn;
-	spin_lock_bh(&conn->send_lock);
-	sent = ctx->eh || test_bit(KISCSI_TASK_SENT, &task->flags);
-	spin_unlock_bh(&conn->send_lock);
-	if (sent)
+	/* Racing the sender is harmless: taken just now, it went after. */
+	if (ctx->eh || test_bit(KISCSI_TASK_SENT, &task->flags))
 		kiscsi_task_cancel(task, DID_RESET << 16);
 	return true;
 }

@@ -230,7 +230,6 @@ static bool tx_next_ctl(struct kiscsi_conn *conn)
 		h->itt = (__force itt_t)cpu_to_be32(sess->tmf.itt);
 		h->rtt = (__force itt_t)cpu_to_be32(sess->tmf.rtt);
 		h->refcmdsn = cpu_to_be32(sess->tmf.refcmdsn);
-		h->exp_datasn = cpu_to_be32(sess->tmf.exp_datasn);
 		spin_unlock_bh(&sess->lock);
 		if (pending) {
 			h->cmdsn = cpu_to_be32(current_cmdsn(sess));
