@@ -159,6 +159,7 @@ enum {
  * @cmdsn: CmdSN of the command
  * @len: bytes the command transfers (scsi_bufflen)
  * @tx_phase: what the transmit side sends next for this task
+ * @tx_tmfs: the connection's @tmfs when the sender took the command PDU
  * @tx_off: next buffer offset to send in the current Data-Out sequence
  * @tx_end: end of the current Data-Out sequence
  * @tx_ttt: Target Transfer Tag of the current sequence (0xffffffff unsolicited)
@@ -194,6 +195,7 @@ struct kiscsi_task {
 	u32 len;
 
 	enum kiscsi_tx_phase tx_phase;
+	u32 tx_tmfs;
 	u32 tx_off;
 	u32 tx_end;
 	u32 tx_ttt;
@@ -292,6 +294,8 @@ struct kiscsi_snack {
  * @send_lock: protects @send_list and the task flag QUEUED
  * @send_list: tasks with something to send, in CmdSN order
  * @send_mutex: the one sender: held while building and sending PDUs
+ * @tmfs: task management requests the sender has built, under @send_mutex:
+ *	a task taken before the current one has an older @tx_tmfs
  * @stop_mutex: serializes tearing the socket down (err_work against
  *	kiscsi_conn_stop())
  * @tx: state of the PDU being sent, under @send_mutex
@@ -362,6 +366,7 @@ struct kiscsi_conn {
 	spinlock_t send_lock;		/* protects send_list, TASK_QUEUED */
 	struct list_head send_list;
 	struct mutex send_mutex;	/* the sender and @tx */
+	u32 tmfs;			/* under send_mutex */
 	struct mutex stop_mutex;	/* tearing down @sock */
 
 	struct {
@@ -484,6 +489,9 @@ struct kiscsi_conn {
  * @tmf.lun: the LUN it is for
  * @tmf.rtt: Referenced Task Tag (ABORT TASK), else ISCSI_RESERVED_TAG
  * @tmf.refcmdsn: CmdSN of the referenced task (ABORT TASK)
+ * @tmf.cmdsn: the CmdSN the request carried, set by the sender: a command
+ *	with this CmdSN or a later one is out of its scope (11.5.1)
+ * @tmf.sent: the connection's @tmfs the request was built as
  * @tmf.response: ISCSI_TMF_RSP_*, or KISCSI_TMF_CONN_LOST
  * @tmf.done: completed by the response or by the connection's failure
  * @reassign: TASK REASSIGN requests of a connection recovery, all sent at
@@ -537,6 +545,8 @@ struct kiscsi_session {
 		u64 lun;
 		u32 rtt;
 		u32 refcmdsn;
+		u32 cmdsn;
+		u32 sent;
 		u8 response;
 		struct completion done;
 	} tmf;

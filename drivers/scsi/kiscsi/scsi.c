@@ -870,6 +870,9 @@ struct reset_ctx {
 	struct scsi_device *sdev;	/* NULL: every LUN of the target */
 	bool eh;			/* the error handler's: it owns them all */
 	bool detached;
+	struct kiscsi_conn *conn;	/* the request's, its CmdSN, its build */
+	u32 cmdsn;
+	u32 sent;
 };
 
 /* A task the reset ended: of the LUN (or any), and ever sent. */
@@ -880,14 +883,34 @@ static bool reset_hit(const struct reset_ctx *ctx, struct scsi_cmnd *sc)
 }
 
 /*
- * The admin's reset leaves alone a command still waiting for the sender:
- * the immediate request went ahead of it, so it reaches the target after
- * the reset and runs as a new command. Ended here, its CmdSN would never
- * be sent, and the target would hold every later command behind the gap
- * (LIO does: seen after `kiscsictl tmf lun-reset` under fio, every command
- * of the session stuck until the SCSI timeouts). The error handler's reset
- * ends them all: every outstanding command has timed out and is the
- * handler's, to be reused once it returns.
+ * Did the target have @task before the request? Its command went out ahead
+ * of the request: on the request's own connection, taken by the sender
+ * before it built the request; on another one, taken at all, and in any
+ * case with a CmdSN below the request's (a later one is out of its scope,
+ * 11.5.1). The sender sets a task's SENT and tx_tmfs under send_lock.
+ */
+static bool reset_sent_before(const struct reset_ctx *ctx, struct kiscsi_task *task)
+{
+	struct kiscsi_conn *conn = READ_ONCE(task->conn);
+	bool before;
+
+	spin_lock_bh(&conn->send_lock);
+	before = test_bit(KISCSI_TASK_SENT, &task->flags) &&
+		 iscsi_sna_lt(task->cmdsn, ctx->cmdsn) &&
+		 (conn != ctx->conn || task->tx_tmfs != ctx->sent);
+	spin_unlock_bh(&conn->send_lock);
+	return before;
+}
+
+/*
+ * The admin's reset ends only the commands the target had before it. One
+ * still waiting for the sender when the immediate request went out reaches
+ * the target after the reset and runs as a new command: ended here, its
+ * CmdSN would never be sent, and the target would hold every later command
+ * behind the gap (LIO does: seen after `kiscsictl tmf lun-reset` under fio,
+ * every command of the session stuck until the SCSI timeouts). The error
+ * handler's reset ends them all: every outstanding command has timed out
+ * and is the handler's, to be reused once it returns.
  */
 static bool reset_cancel_one(struct scsi_cmnd *sc, void *data)
 {
@@ -896,8 +919,7 @@ static bool reset_cancel_one(struct scsi_cmnd *sc, void *data)
 
 	if (!reset_hit(ctx, sc) || test_bit(KISCSI_TASK_DONE, &task->flags))
 		return true;
-	/* Racing the sender is harmless: taken just now, it went after. */
-	if (ctx->eh || test_bit(KISCSI_TASK_SENT, &task->flags))
+	if (ctx->eh || reset_sent_before(ctx, task))
 		kiscsi_task_cancel(task, DID_RESET << 16);
 	return true;
 }
@@ -944,8 +966,15 @@ static int kiscsi_reset(struct kiscsi_session *sess, struct scsi_device *sdev,
 	/* Held over the cancel pass: TASK REASSIGN must not pick these. */
 	mutex_lock(&sess->tmf.mutex);
 	rsp = kiscsi_tmf(conn, function, lun, NULL, KISCSI_RESET_TIMEOUT);
-	if (rsp == ISCSI_TMF_RSP_COMPLETE && function != ISCSI_TM_FUNC_TARGET_COLD_RESET)
+	if (rsp == ISCSI_TMF_RSP_COMPLETE && function != ISCSI_TM_FUNC_TARGET_COLD_RESET) {
+		/* Answered: the sender built it, and nothing changes these now. */
+		spin_lock_bh(&sess->lock);
+		ctx.conn = conn;
+		ctx.cmdsn = sess->tmf.cmdsn;
+		ctx.sent = sess->tmf.sent;
+		spin_unlock_bh(&sess->lock);
 		scsi_host_busy_iter(sess->shost, reset_cancel_one, &ctx);
+	}
 	mutex_unlock(&sess->tmf.mutex);
 	if (rsp != ISCSI_TMF_RSP_COMPLETE || function == ISCSI_TM_FUNC_TARGET_COLD_RESET)
 		return rsp;

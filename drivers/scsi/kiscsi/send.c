@@ -222,8 +222,14 @@ static bool tx_next_ctl(struct kiscsi_conn *conn)
 		bool pending;
 
 		/* 11.5: immediate, with the next CmdSN, which it does not take. */
+		u32 cmdsn = current_cmdsn(sess);
+
 		spin_lock_bh(&sess->lock);
 		pending = sess->tmf.pending && sess->tmf.conn == conn;
+		if (pending) {
+			sess->tmf.cmdsn = cmdsn;
+			sess->tmf.sent = ++conn->tmfs;
+		}
 		h->opcode = ISCSI_OP_SCSI_TMFUNC | ISCSI_OP_IMMEDIATE;
 		h->flags = ISCSI_FLAG_CMD_FINAL | sess->tmf.function;
 		int_to_scsilun(sess->tmf.lun, &h->lun);
@@ -232,7 +238,7 @@ static bool tx_next_ctl(struct kiscsi_conn *conn)
 		h->refcmdsn = cpu_to_be32(sess->tmf.refcmdsn);
 		spin_unlock_bh(&sess->lock);
 		if (pending) {
-			h->cmdsn = cpu_to_be32(current_cmdsn(sess));
+			h->cmdsn = cpu_to_be32(cmdsn);
 			tx_start(conn, NULL, NULL, 0, 0);
 			return true;
 		}
@@ -399,8 +405,10 @@ static bool tx_next_task(struct kiscsi_conn *conn)
 			kiscsi_task_put(task);
 			continue;
 		}
-		if (task->tx_phase == KISCSI_TX_CMD)
+		if (task->tx_phase == KISCSI_TX_CMD) {
+			task->tx_tmfs = conn->tmfs;
 			set_bit(KISCSI_TASK_SENT, &task->flags);
+		}
 		spin_unlock_bh(&conn->send_lock);
 		break;
 	}
