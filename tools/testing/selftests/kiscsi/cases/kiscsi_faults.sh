@@ -60,7 +60,7 @@ recovered_since() {
 for f in rx_hdigest rx_ddigest rx_drop_data_in tx_ddigest tx_drop_data_out rx_drop_status; do
 	rec=$(ks_get "$sid" .recoveries)
 	mark=$(($(dmesg | wc -l) + 1))
-	fio_timed_args "$dev" 2 32M 12
+	fio_timed_args "$dev" 2 32M 8
 	fio_bg "$f" "${VARGS[@]}" "${fio_mix[@]}"
 	pid=$FIO_PID
 	wait_for 30 io_flowing "$dev" || fail "$f: no I/O on $dev"
@@ -103,7 +103,7 @@ ks_wait_up "$sid" 1 30
 [ "$(ks_get "$sid" .params.ErrorRecoveryLevel)" = 1 ] || fail "ErrorRecoveryLevel 1 not negotiated"
 dev=$(ks_dev "$sid")
 mark=$(($(dmesg | wc -l) + 1))
-fio_timed_args "$dev" 2 32M 25
+fio_timed_args "$dev" 2 32M 20
 fio_bg erl1 "${VARGS[@]}" "${fio_mix[@]}"
 pid=$FIO_PID
 wait_for 30 io_flowing "$dev" || fail "erl1: no I/O on $dev"
