@@ -492,13 +492,15 @@ struct kiscsi_conn {
  * @tmf.cmdsn: the CmdSN the request carried, set by the sender: a command
  *	with this CmdSN or a later one is out of its scope (11.5.1)
  * @tmf.sent: the connection's @tmfs the request was built as
- * @tmf.response: ISCSI_TMF_RSP_*, or KISCSI_TMF_CONN_LOST
+ * @tmf.response: ISCSI_TMF_RSP_*, or KISCSI_TMF_CONN_LOST (a Reject of the
+ *	request is taken as ISCSI_TMF_RSP_REJECTED)
  * @tmf.done: completed by the response or by the connection's failure
  * @reassign: TASK REASSIGN requests of a connection recovery, all sent at
  *	once (under @tmf.mutex; the fields below under @lock)
  * @reassign.conn: the connection they go on, NULL when no batch is out
  * @reassign.task: the tasks, @reassign.n of them
  * @reassign.rsp: each one's answer, KISCSI_TMF_PENDING until it comes
+ *	(KISCSI_TMF_BUSY: rejected for now)
  * @reassign.gen: the batch's generation, in its ITTs
  * @reassign.sent: requests built so far
  * @reassign.left: answers still awaited
@@ -566,6 +568,8 @@ struct kiscsi_session {
 #define KISCSI_TMF_CONN_LOST	0xfe
 /* reassign.rsp before the answer came (0xff is "function rejected") */
 #define KISCSI_TMF_PENDING	0xfd
+/* a Reject "too many immediate commands" (11.17.1): ask again later */
+#define KISCSI_TMF_BUSY		0xfc
 
 /* main.c */
 extern struct workqueue_struct *kiscsi_wq;
@@ -680,6 +684,7 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn);
 int kiscsi_session_tmf(struct kiscsi_session *sess, u64 lun, u8 function);
 bool kiscsi_conn_busy(struct kiscsi_conn *conn);
 bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response);
+bool kiscsi_tmf_rejected(struct kiscsi_conn *conn, u32 itt, u8 reason);
 bool kiscsi_tx_reassign(struct kiscsi_conn *conn, struct iscsi_tm *h);
 void kiscsi_tmf_conn_failed(struct kiscsi_conn *conn);
 void kiscsi_session_tmf_init(struct kiscsi_session *sess);

@@ -761,6 +761,14 @@ static int rx_reject(struct kiscsi_conn *conn)
 				    conn->sess->shost->host_no, conn->cid, itt);
 		return rx_statsn(conn, rx_hdr(conn));
 	}
+	/* A task management request refused: its answer, not a failure. */
+	if (conn->rx.dlen >= ISCSI_HDR_LEN &&
+	    (((struct iscsi_hdr *)conn->rx.buf)->opcode & ISCSI_OPCODE_MASK) ==
+	    ISCSI_OP_SCSI_TMFUNC && kiscsi_tmf_rejected(conn, itt, h->reason)) {
+		pr_info_ratelimited("session %u conn %u itt 0x%08x: the target rejected a task management request, reason 0x%02x\n",
+				    conn->sess->shost->host_no, conn->cid, itt, h->reason);
+		return rx_statsn(conn, rx_hdr(conn));
+	}
 	bad_pdu(conn, itt, "target rejected a PDU, reason 0x%02x", h->reason);
 	return -EPROTO;
 }

@@ -537,7 +537,8 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn)
 					break;
 				}
 				retried++;
-			} else if (rsp[i] == ISCSI_TMF_RSP_TASK_ALLEGIANT) {
+			} else if (rsp[i] == ISCSI_TMF_RSP_TASK_ALLEGIANT ||
+				   rsp[i] == KISCSI_TMF_BUSY) {
 				allegiant = true;
 			} else {
 				ret = rsp[i] == KISCSI_TMF_CONN_LOST ? -ENOTCONN : -EIO;
@@ -547,7 +548,9 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn)
 		if (!ret && test_bit(KISCSI_CONN_DEAD, &conn->flags))
 			ret = -ENOTCONN;
 		if (!ret && allegiant) {
-			/* The target is still closing the old connection. */
+			/* The target is still closing the old connection (or
+			 * had too many immediate requests at once).
+			 */
 			if (++rounds >= 50)
 				ret = -EIO;
 			else
@@ -617,29 +620,49 @@ static u8 tmf_reassign_response(const struct kiscsi_task *task, u8 response)
 	}
 }
 
-/* The answer to one TASK REASSIGN of the batch out. Called under sess->lock. */
-static bool reassign_response(struct kiscsi_conn *conn, u32 itt, u8 response)
+/*
+ * The slot of the batch out on @conn that @itt names and that waits for its
+ * answer, or -1. Called under sess->lock.
+ */
+static int reassign_slot(struct kiscsi_conn *conn, u32 itt)
 {
 	struct kiscsi_session *sess = conn->sess;
 	unsigned int i = itt & (KISCSI_REASSIGN_BATCH - 1);
-	struct kiscsi_task *task;
 
 	lockdep_assert_held(&sess->lock);
-	if (sess->reassign.conn != conn || i >= sess->reassign.sent ||
+	if ((itt & ~KISCSI_ITT_REASSIGN_MASK) != KISCSI_ITT_REASSIGN ||
+	    sess->reassign.conn != conn || i >= sess->reassign.sent ||
 	    ((itt >> 6) & 0x7f) != (sess->reassign.gen & 0x7f) ||
 	    sess->reassign.rsp[i] != KISCSI_TMF_PENDING)
-		return false;
-	task = sess->reassign.task[i];
-	response = tmf_reassign_response(task, response);
-	/* Our own markers are not answers a target can give. */
-	if (response == KISCSI_TMF_PENDING || response == KISCSI_TMF_CONN_LOST)
-		response = ISCSI_TMF_RSP_REJECTED;
+		return -1;
+	return i;
+}
+
+/* Slot @i has its answer @response. Called under sess->lock. */
+static void reassign_answered(struct kiscsi_session *sess, unsigned int i, u8 response)
+{
+	lockdep_assert_held(&sess->lock);
 	sess->reassign.rsp[i] = response;
 	/* Before anything else: the task's Data-In or R2Ts follow at once. */
 	if (response == ISCSI_TMF_RSP_COMPLETE)
-		task_reassigned(task);
+		task_reassigned(sess->reassign.task[i]);
 	if (!--sess->reassign.left)
 		complete(&sess->reassign.done);
+}
+
+/* The answer to one TASK REASSIGN of the batch out. Called under sess->lock. */
+static bool reassign_response(struct kiscsi_conn *conn, u32 itt, u8 response)
+{
+	int i = reassign_slot(conn, itt);
+
+	if (i < 0)
+		return false;
+	response = tmf_reassign_response(conn->sess->reassign.task[i], response);
+	/* Our own markers are not answers a target can give. */
+	if (response == KISCSI_TMF_PENDING || response == KISCSI_TMF_CONN_LOST ||
+	    response == KISCSI_TMF_BUSY)
+		response = ISCSI_TMF_RSP_REJECTED;
+	reassign_answered(conn->sess, i, response);
 	return true;
 }
 
@@ -668,6 +691,44 @@ bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response)
 		sess->tmf.pending = false;
 		sess->tmf.response = response;
 		complete(&sess->tmf.done);
+	}
+	spin_unlock_bh(&sess->lock);
+	return ours;
+}
+
+/**
+ * kiscsi_tmf_rejected() - the target rejected a task management request
+ * @conn: connection the Reject arrived on
+ * @itt: ITT of the rejected request (from the header the Reject carries)
+ * @reason: the Reject's reason
+ *
+ * A request is answered by its Reject: a TASK REASSIGN rejected for too many
+ * immediate commands at once is asked again with the batch's next round
+ * (11.17.1: "the initiator may retry"), any other rejection is a refusal.
+ *
+ * Context: the connection's receiver.
+ * Return: false when no request with that ITT is waiting on @conn.
+ */
+bool kiscsi_tmf_rejected(struct kiscsi_conn *conn, u32 itt, u8 reason)
+{
+	struct kiscsi_session *sess = conn->sess;
+	bool ours;
+	int i;
+
+	spin_lock_bh(&sess->lock);
+	if ((itt & ~KISCSI_ITT_REASSIGN_MASK) == KISCSI_ITT_REASSIGN) {
+		i = reassign_slot(conn, itt);
+		ours = i >= 0;
+		if (ours)
+			reassign_answered(sess, i, reason == ISCSI_REASON_IMM_CMD_REJECT ?
+					  KISCSI_TMF_BUSY : ISCSI_TMF_RSP_REJECTED);
+	} else {
+		ours = sess->tmf.pending && sess->tmf.conn == conn && sess->tmf.itt == itt;
+		if (ours) {
+			sess->tmf.pending = false;
+			sess->tmf.response = ISCSI_TMF_RSP_REJECTED;
+			complete(&sess->tmf.done);
+		}
 	}
 	spin_unlock_bh(&sess->lock);
 	return ours;
