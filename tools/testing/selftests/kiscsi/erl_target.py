@@ -70,6 +70,11 @@ Options:
                         P3); 4 asks for a renegotiation, answered with
                         MaxRecvDataSegmentLength=MRDSL (taken as the limit
                         once the initiator acknowledges that answer)
+                          reassign-busy N
+                        the next N TASK REASSIGN requests get a Reject,
+                        reason 0x06 "too many immediate commands" (11.17.1:
+                        the initiator may ask again); event
+                        "task_reassign_busy" each
 
 Events (field "event"): listening, login, login_failed, session_new,
 session_reinstated, session_closed (with "why", and "recovery_left": the
@@ -441,6 +446,7 @@ class Server:
     def __init__(self, args):
         self.t = Target(args)
         self.args = args
+        self.reassign_busy = 0      # TASK REASSIGNs to refuse (--control)
 
     log = property(lambda self: self.t.log)
 
@@ -1389,6 +1395,12 @@ class Server:
                 resp = TMF_COMPLETE
         elif func == 3:                             # CLEAR ACA
             resp = TMF_COMPLETE
+        elif func == 8 and self.reassign_busy > 0:  # TASK REASSIGN, refused
+            self.reassign_busy -= 1
+            sess.stats["reassign_busy"] += 1
+            self.log("task_reassign_busy", cid=conn.cid, itt=hx(rtt), **sess.sid())
+            self.reject(conn, hdr, 0x06)
+            return
         elif func == 8:                             # TASK REASSIGN
             state = None if task is None else task.state
             if sess.erl < 2:
@@ -1484,7 +1496,13 @@ class Server:
         while True:
             with open(path) as f:
                 for line in f:
-                    if line.strip():
+                    words = line.split()
+                    if len(words) == 2 and words[0] == "reassign-busy" and \
+                            words[1].isdigit():
+                        with self.t.lock:
+                            self.reassign_busy = int(words[1])
+                        self.log("control", line=line.strip())
+                    elif words:
                         self.async_msg(line.strip())
 
     def accept_loop(self, srv):

@@ -26,6 +26,10 @@
 #    DefaultTime2Retain, and at logout no task was left waiting for
 #    reassignment.
 #
+# In the 2-connection session the target refuses the first TASK REASSIGN
+# with a Reject "too many immediate commands" (11.17.1): kiscsi must ask
+# again (next round of its batch), with no session recovery.
+#
 # Each kill's pause (fio's largest completion latency) is printed as
 # "pause_ms=N erl=2 conns=N kill=K" with a summary per connection count: a
 # measurement, not an assertion. Then open-iscsi against the same target
@@ -52,8 +56,9 @@ moved() {
 	ks_get "$1" '[.connections[] | .reassigned + .retried] | add'
 }
 
+ctlfifo=/tmp/erl2-target.ctl
 et_start --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
-	--erl 2 --t2w "$t2w" --timeout 1200
+	--erl 2 --t2w "$t2w" --timeout 1200 --control "$ctlfifo"
 kiscsi_load
 mark=$(dmesg_mark)
 
@@ -68,6 +73,7 @@ for nc in 1 2; do
 	log "session $sid: tsih $tsih, DefaultTime2Wait $(ks_get "$sid" '.params.DefaultTime2Wait')"
 	dev=$(ks_dev "$sid")
 	pauses=()
+	[ "$nc" -eq 1 ] || echo "reassign-busy 1" >"$ctlfifo"
 	runtime=$((nc == 1 ? 6 : 8))
 	for ((k = 1; k <= kills; k++)); do
 		cid=$((RANDOM % nc))
@@ -138,6 +144,13 @@ for nc in 1 2; do
 	}
 	[ "$(tlog_count ".event == \"session_reinstated\" and .isid == \"$isid\"")" -eq 0 ] ||
 		fail "the session was reinstated at the target"
+	if [ "$nc" -eq 2 ]; then
+		busy=$(tlog_count ".event == \"task_reassign_busy\" and .tsih == $tsih")
+		log "TASK REASSIGN refused for too many immediate commands: $busy, asked again"
+		[ "$busy" -eq 1 ] || fail "the target refused $busy TASK REASSIGN, not 1"
+		dmesg_since "$mark" | grep -q 'rejected a task management request, reason 0x06' ||
+			fail "kiscsi did not log the refused TASK REASSIGN"
+	fi
 	disk_sha_check "$dev"
 	"$ctl" logout -s "$sid" >/dev/null
 	wait_for 15 tlog_above ".event == \"session_closed\" and .tsih == $tsih" 0 ||
