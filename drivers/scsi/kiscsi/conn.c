@@ -313,10 +313,17 @@ static void conn_log_backlog(struct kiscsi_conn *conn)
 	mutex_unlock(&conn->stop_mutex);
 	if (queued < 0)
 		return;
-	pr_info_ratelimited("session %u conn %u: at the failure %d bytes were in the socket, %s\n",
+	/*
+	 * Which side went quiet: a target that stops reading still answers
+	 * until then, one that stops sending leaves last_rx behind. (After
+	 * the peer's reset the socket's queue is purged: 0 bytes then.)
+	 */
+	pr_info_ratelimited("session %u conn %u: at the failure %d bytes were in the socket, %s; last PDU received %u ms, last sent %u ms before\n",
 			    conn->sess->shost->host_no, conn->cid, queued,
 			    list_empty_careful(&conn->send_list) && !READ_ONCE(conn->tx.busy) ?
-			    "nothing more to send" : "more to send");
+			    "nothing more to send" : "more to send",
+			    jiffies_to_msecs(jiffies - READ_ONCE(conn->last_rx)),
+			    jiffies_to_msecs(jiffies - READ_ONCE(conn->last_tx)));
 	if (__ratelimit(&kiscsi_backlog_rs))
 		scsi_host_busy_iter(conn->sess->shost, log_write_task, &ctx);
 }
@@ -463,6 +470,7 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	conn->snack_head = 0;
 	conn->snack_count = 0;
 	conn->last_rx = jiffies;
+	conn->last_tx = jiffies;
 	kiscsi_rx_reset(conn);
 	kernel_getsockname(sock, (struct sockaddr *)&conn->local);
 

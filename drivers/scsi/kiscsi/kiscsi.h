@@ -290,6 +290,7 @@ struct kiscsi_snack {
  * @hole_at: jiffies each hole was made; one not filled within
  *	KISCSI_SNACK_TIMEOUT fails the connection
  * @last_rx: jiffies of the last received PDU, for pings
+ * @last_tx: jiffies the sender last put a whole PDU in the socket
  * @ping_sent: jiffies the outstanding ping was sent
  * @send_lock: protects @send_list and the task flag QUEUED
  * @send_list: tasks with something to send, in CmdSN order
@@ -361,6 +362,7 @@ struct kiscsi_conn {
 	u8 holes;
 	unsigned long hole_at[KISCSI_MAX_HOLES];
 	unsigned long last_rx;
+	unsigned long last_tx;
 	unsigned long ping_sent;
 
 	spinlock_t send_lock;		/* protects send_list, TASK_QUEUED */

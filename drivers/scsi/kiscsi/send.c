@@ -124,6 +124,7 @@ static int send_pdu(struct kiscsi_conn *conn)
 		tx->tail_sent += ret;
 	}
 	tx->busy = false;
+	WRITE_ONCE(conn->last_tx, jiffies);
 	return 1;
 out:
 	return ret == -EAGAIN ? 0 : (ret ? ret : -EPIPE);
