@@ -165,7 +165,7 @@ for i in "${!KISCSI_CASE_IDS[@]}"; do
 			status=FAIL reason="dmesg: $bad"
 		fi
 	fi
-	stall=$(grep -o -m1 'guest stalled [0-9]* ms' "$dmesgf" || true)
+	stall=$(grep -o -m1 'guest stalled [0-9]* ms (cpu [0-9]*)' "$dmesgf" || true)
 	if [ "$status" = FAIL ] && [ -n "$stall" ]; then
 		reason="$stall (the host starved the VM); $reason"
 	fi
