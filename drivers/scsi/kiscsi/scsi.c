@@ -1145,6 +1145,8 @@ struct scsi_host_template kiscsi_sht = {
 	.sg_tablesize		= 256,
 	.max_sectors		= 2048,
 	.cmd_per_lun		= 32,
+	/* The admin's /sys/block/sdX/device/queue_depth (as iscsi_tcp). */
+	.change_queue_depth	= scsi_change_queue_depth,
 	/* Every scatterlist entry within one page: what sendpage wants. */
 	.dma_boundary		= PAGE_SIZE - 1,
 	.track_queue_depth	= 1,
