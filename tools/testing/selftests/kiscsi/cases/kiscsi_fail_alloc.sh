@@ -4,7 +4,7 @@
 # Allocation failures on the recovery path, on the debug kernel (KASAN,
 # kmemleak, lockdep; vm-run fails the case on any report): kiscsi's
 # fail_alloc fault attribute (debugfs, CONFIG_FAULT_INJECTION_DEBUG_FS)
-# makes kiscsi's next 3 login and recovery allocations fail at each of 4
+# makes kiscsi's next 3 login and recovery allocations fail at each of 2
 # `ss -K` kills of the connection under verified fio (probability 100,
 # times 3: deterministic and bounded). Each session recovery
 # must get through (a failed login is retried with backoff), fio must see
