@@ -650,6 +650,23 @@ static void reassign_answered(struct kiscsi_session *sess, unsigned int i, u8 re
 		complete(&sess->reassign.done);
 }
 
+/*
+ * The one request out (sess->tmf), if @itt on @conn names it, has its
+ * answer @response. Called under sess->lock.
+ */
+static bool tmf_answered(struct kiscsi_conn *conn, u32 itt, u8 response)
+{
+	struct kiscsi_session *sess = conn->sess;
+
+	lockdep_assert_held(&sess->lock);
+	if (!sess->tmf.pending || sess->tmf.conn != conn || sess->tmf.itt != itt)
+		return false;
+	sess->tmf.pending = false;
+	sess->tmf.response = response;
+	complete(&sess->tmf.done);
+	return true;
+}
+
 /* The answer to one TASK REASSIGN of the batch out. Called under sess->lock. */
 static bool reassign_response(struct kiscsi_conn *conn, u32 itt, u8 response)
 {
@@ -681,17 +698,10 @@ bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response)
 	bool ours;
 
 	spin_lock_bh(&sess->lock);
-	if ((itt & ~KISCSI_ITT_REASSIGN_MASK) == KISCSI_ITT_REASSIGN) {
+	if ((itt & ~KISCSI_ITT_REASSIGN_MASK) == KISCSI_ITT_REASSIGN)
 		ours = reassign_response(conn, itt, response);
-		spin_unlock_bh(&sess->lock);
-		return ours;
-	}
-	ours = sess->tmf.pending && sess->tmf.conn == conn && sess->tmf.itt == itt;
-	if (ours) {
-		sess->tmf.pending = false;
-		sess->tmf.response = response;
-		complete(&sess->tmf.done);
-	}
+	else
+		ours = tmf_answered(conn, itt, response);
 	spin_unlock_bh(&sess->lock);
 	return ours;
 }
@@ -716,20 +726,11 @@ bool kiscsi_tmf_rejected(struct kiscsi_conn *conn, u32 itt, u8 reason)
 	int i;
 
 	spin_lock_bh(&sess->lock);
-	if ((itt & ~KISCSI_ITT_REASSIGN_MASK) == KISCSI_ITT_REASSIGN) {
-		i = reassign_slot(conn, itt);
-		ours = i >= 0;
-		if (ours)
-			reassign_answered(sess, i, reason == ISCSI_REASON_IMM_CMD_REJECT ?
-					  KISCSI_TMF_BUSY : ISCSI_TMF_RSP_REJECTED);
-	} else {
-		ours = sess->tmf.pending && sess->tmf.conn == conn && sess->tmf.itt == itt;
-		if (ours) {
-			sess->tmf.pending = false;
-			sess->tmf.response = ISCSI_TMF_RSP_REJECTED;
-			complete(&sess->tmf.done);
-		}
-	}
+	i = reassign_slot(conn, itt);
+	if (i >= 0)
+		reassign_answered(sess, i, reason == ISCSI_REASON_IMM_CMD_REJECT ?
+				  KISCSI_TMF_BUSY : ISCSI_TMF_RSP_REJECTED);
+	ours = i >= 0 || tmf_answered(conn, itt, ISCSI_TMF_RSP_REJECTED);
 	spin_unlock_bh(&sess->lock);
 	return ours;
 }
@@ -743,11 +744,7 @@ void kiscsi_tmf_conn_failed(struct kiscsi_conn *conn)
 	struct kiscsi_session *sess = conn->sess;
 
 	spin_lock_bh(&sess->lock);
-	if (sess->tmf.pending && sess->tmf.conn == conn) {
-		sess->tmf.pending = false;
-		sess->tmf.response = KISCSI_TMF_CONN_LOST;
-		complete(&sess->tmf.done);
-	}
+	tmf_answered(conn, sess->tmf.itt, KISCSI_TMF_CONN_LOST);
 	if (sess->reassign.conn == conn && sess->reassign.left) {
 		unsigned int i;
 
