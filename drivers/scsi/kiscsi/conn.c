@@ -497,16 +497,14 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	return 0;
 }
 
-/**
- * kiscsi_conn_logout() - send a Logout request and wait for its response
- * @conn: a connection in full feature phase
- * @reason: ISCSI_LOGOUT_REASON_*
- *
- * Return: 0 when the target answered success, -ETIMEDOUT, -ENOTCONN when the
- * connection failed meanwhile, or -EIO for another response.
+/*
+ * Send a Logout request on @conn naming @cid, carrying @ack as ExpStatSN
+ * when @cid is another connection's, and wait for its response.
  */
-int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason)
+static int conn_logout(struct kiscsi_conn *conn, u8 reason, u16 cid, u32 ack)
 {
+	/* One Logout at a time on a connection: control operations only. */
+	lockdep_assert_held(&conn->sess->mutex);
 	/*
 	 * Reset before the check: a failure after it completes logout_done
 	 * (err_work), one before it has set DEAD, which the check sees.
@@ -516,6 +514,9 @@ int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason)
 	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
 		return -ENOTCONN;
 	conn->logout_reason = reason;
+	conn->logout_cid = cid;
+	conn->logout_ack = ack;
+	conn->logout_t2w = 0;
 	conn->logout_response = 0xff;
 	set_bit(KISCSI_CONN_LOGOUT, &conn->flags);
 	kiscsi_conn_queue_io(conn);
@@ -525,6 +526,46 @@ int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason)
 	if (conn->logout_response == 0xff)
 		return -ENOTCONN;
 	return conn->logout_response == ISCSI_LOGOUT_SUCCESS ? 0 : -EIO;
+}
+
+/**
+ * kiscsi_conn_logout() - send a Logout request and wait for its response
+ * @conn: a connection in full feature phase
+ * @reason: ISCSI_LOGOUT_REASON_CLOSE_SESSION or _CLOSE_CONNECTION (this one)
+ *
+ * Context: process context, sess->mutex held.
+ * Return: 0 when the target answered success, -ETIMEDOUT, -ENOTCONN when the
+ * connection failed meanwhile, or -EIO for another response.
+ */
+int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason)
+{
+	return conn_logout(conn, reason, conn->cid, 0);
+}
+
+/**
+ * kiscsi_conn_logout_for_recovery() - log a failed connection out on another
+ * @via: a connection in full feature phase
+ * @gone: the failed connection, stopped, its tasks held for reassignment
+ * @t2w: out: the response's Time2Wait, seconds to wait before reassigning
+ *
+ * "Remove the connection for recovery" (11.14.1) on @via, naming @gone's CID
+ * and carrying @gone's last ExpStatSN (11.14.4): the target drops the tasks
+ * whose status @gone received, keeps the others for TASK REASSIGN on any
+ * connection, and the CID is free for a new login. @via carries on.
+ *
+ * Context: process context, sess->mutex held.
+ * Return: as kiscsi_conn_logout(); -EIO also when the target answers "CID
+ * not found", "recovery not supported" or "cleanup failed" (11.15.1).
+ */
+int kiscsi_conn_logout_for_recovery(struct kiscsi_conn *via, struct kiscsi_conn *gone,
+				    unsigned int *t2w)
+{
+	int ret;
+
+	ret = conn_logout(via, ISCSI_LOGOUT_REASON_RECOVERY, gone->cid,
+			  READ_ONCE(gone->ack_statsn));
+	*t2w = ret ? 0 : min_t(unsigned int, via->logout_t2w, 3600);
+	return ret;
 }
 
 /**

@@ -237,6 +237,7 @@ enum {
 	KISCSI_CONN_ASYNC_LOGOUT, /* async_work: log out and in (AsyncEvent 1) */
 	KISCSI_CONN_ASYNC_TEXT,	/* async_work: renegotiate (AsyncEvent 4) */
 	KISCSI_CONN_ASYNC_TIMES, /* recover after @async_t2w, not DefaultTime2Wait */
+	KISCSI_CONN_CID_OUT,	/* failed, logged out on another connection */
 };
 
 /* The flags that ask the sender for one of the connection's own PDUs. */
@@ -306,8 +307,13 @@ struct kiscsi_snack {
  * @nop_data: the target ping's data to echo back
  * @nop_len: bytes in @nop_data
  * @logout_reason: reason code of the Logout request to send
+ * @logout_cid: the CID it names (this connection's, or for "remove the
+ *	connection for recovery" a failed one's)
+ * @logout_ack: the ExpStatSN it carries for a failed connection: that
+ *	connection's last (11.14), not this one's
  * @logout_done: completed by the Logout Response
  * @logout_response: its response code
+ * @logout_t2w: its Time2Wait (seconds before reassigning tasks, 11.15)
  * @ended_itt: ITTs of the last tasks task management ended on this
  *	connection (a ring, ISCSI_RESERVED_TAG when unused): a PDU the target
  *	had already queued for one of them may still arrive, and is discarded
@@ -408,8 +414,11 @@ struct kiscsi_conn {
 	u32 nop_len;
 
 	u8 logout_reason;
+	u16 logout_cid;
+	u32 logout_ack;
 	struct completion logout_done;
 	u8 logout_response;
+	u16 logout_t2w;
 
 	u32 ended_itt[KISCSI_ENDED_ITTS];
 	atomic_t ended_next;
@@ -660,6 +669,8 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 void kiscsi_conn_failure(struct kiscsi_conn *conn, const char *why);
 void kiscsi_conn_stop(struct kiscsi_conn *conn);
 int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason);
+int kiscsi_conn_logout_for_recovery(struct kiscsi_conn *via, struct kiscsi_conn *gone,
+				    unsigned int *t2w);
 bool kiscsi_conn_usable(const struct kiscsi_conn *conn);
 bool kiscsi_conn_takes_cmds(const struct kiscsi_conn *conn);
 void kiscsi_conn_take_no_more(struct kiscsi_conn *conn, int bit);
@@ -682,7 +693,7 @@ struct kiscsi_task *kiscsi_task_lookup(struct kiscsi_conn *conn, u32 itt);
 void kiscsi_task_put(struct kiscsi_task *task);
 void kiscsi_conn_fail_tasks(struct kiscsi_conn *conn, int result);
 unsigned int kiscsi_conn_hold_tasks(struct kiscsi_conn *conn);
-int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn);
+int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn, struct kiscsi_conn *via);
 int kiscsi_session_tmf(struct kiscsi_session *sess, u64 lun, u8 function);
 bool kiscsi_conn_busy(struct kiscsi_conn *conn);
 bool kiscsi_tmf_response(struct kiscsi_conn *conn, u32 itt, u8 response);

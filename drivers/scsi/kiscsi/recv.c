@@ -596,12 +596,14 @@ static int rx_logout_rsp(struct kiscsi_conn *conn)
 	ret = rx_statsn(conn, rx_hdr(conn));
 	if (ret)
 		return ret;
+	conn->logout_t2w = be16_to_cpu(h->t2wait);
 	conn->logout_response = h->response;
 	/*
 	 * The target closes the connection next (11.14): that is the end the
-	 * protocol asked for, not a failure to report or recover from.
+	 * protocol asked for, not a failure to report or recover from. A
+	 * Logout naming another (failed) connection leaves this one up.
 	 */
-	if (h->response == ISCSI_LOGOUT_SUCCESS)
+	if (h->response == ISCSI_LOGOUT_SUCCESS && conn->logout_cid == conn->cid)
 		set_bit(KISCSI_CONN_DEAD, &conn->flags);
 	complete_all(&conn->logout_done);
 	return 0;

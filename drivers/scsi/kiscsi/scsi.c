@@ -367,23 +367,40 @@ static void task_reassigned(struct kiscsi_task *task)
 }
 
 /*
- * Send a held task's command again: same ITT, CmdSN and attributes, as a
- * retry (6.2.1), from the beginning. Return: false if @conn died meanwhile.
+ * A held task becomes allegiant to @via, the connection its TASK REASSIGN
+ * went on (the failed connection's own slot, or another one's), from its
+ * answer (@via's receiver) or its retry (the reassigning thread). Its
+ * command reached the target before any task management request @via may
+ * send next: none is out while a reassignment runs (it holds
+ * sess->tmf.mutex, which a reset also needs), so the next one's count is
+ * above the one recorded here (see reset_sent_before()).
  */
-static bool task_retry(struct kiscsi_conn *conn, struct kiscsi_task *task)
+static void task_move(struct kiscsi_task *task, struct kiscsi_conn *via)
+{
+	task->tx_tmfs = READ_ONCE(via->tmfs);
+	WRITE_ONCE(task->conn, via);
+}
+
+/*
+ * Send a held task's command again on @via: same ITT, CmdSN and attributes,
+ * as a retry (6.2.1), from the beginning. Return: false if @via died
+ * meanwhile.
+ */
+static bool task_retry(struct kiscsi_conn *via, struct kiscsi_task *task)
 {
 	task_start_transfer(task);
-	spin_lock_bh(&conn->send_lock);
-	if (!kiscsi_conn_usable(conn)) {
-		spin_unlock_bh(&conn->send_lock);
+	spin_lock_bh(&via->send_lock);
+	if (!kiscsi_conn_usable(via)) {
+		spin_unlock_bh(&via->send_lock);
 		return false;
 	}
+	task_move(task, via);
 	refcount_inc(&task->ref);
 	set_bit(KISCSI_TASK_QUEUED, &task->flags);
-	list_add_tail(&task->send_entry, &conn->send_list);
+	list_add_tail(&task->send_entry, &via->send_list);
 	task_reassigned(task);
-	spin_unlock_bh(&conn->send_lock);
-	kiscsi_conn_queue_io(conn);
+	spin_unlock_bh(&via->send_lock);
+	kiscsi_conn_queue_io(via);
 	return true;
 }
 
@@ -403,12 +420,12 @@ static bool collect_held(struct scsi_cmnd *sc, void *data)
 }
 
 /*
- * Send a TASK REASSIGN for each of @conn's held tasks (up to
+ * Send on @via a TASK REASSIGN for each of @conn's held tasks (up to
  * KISCSI_REASSIGN_BATCH) at once, and wait for every answer: one round
  * trip for all, not one per task. Leaves the answers in @rsp.
  * Return: how many tasks the batch had (0: none held).
  */
-static unsigned int reassign_batch(struct kiscsi_conn *conn, u8 *rsp)
+static unsigned int reassign_batch(struct kiscsi_conn *conn, struct kiscsi_conn *via, u8 *rsp)
 {
 	struct kiscsi_session *sess = conn->sess;
 	unsigned int n, i;
@@ -428,15 +445,15 @@ static unsigned int reassign_batch(struct kiscsi_conn *conn, u8 *rsp)
 	sess->reassign.sent = 0;
 	sess->reassign.left = n;
 	reinit_completion(&sess->reassign.done);
-	sess->reassign.conn = conn;
+	sess->reassign.conn = via;
 	/* Under the lock, where the sender clears it when all are sent. */
-	set_bit(KISCSI_CONN_REASSIGN, &conn->flags);
+	set_bit(KISCSI_CONN_REASSIGN, &via->flags);
 	spin_unlock_bh(&sess->lock);
 
-	kiscsi_conn_queue_io(conn);
+	kiscsi_conn_queue_io(via);
 	/* Failed before the batch was out: its err_work missed it. */
-	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
-		kiscsi_tmf_conn_failed(conn);
+	if (test_bit(KISCSI_CONN_DEAD, &via->flags))
+		kiscsi_tmf_conn_failed(via);
 	wait_for_completion_timeout(&sess->reassign.done, KISCSI_ABORT_TIMEOUT * HZ);
 
 	spin_lock_bh(&sess->lock);
@@ -485,9 +502,12 @@ bool kiscsi_tx_reassign(struct kiscsi_conn *conn, struct iscsi_tm *h)
 }
 
 /**
- * kiscsi_conn_reassign_tasks() - move the held tasks to the reinstated conn
- * @conn: the connection, logged in again with its CID (which logged the
- *	failed one out implicitly, 7.14.3) and started
+ * kiscsi_conn_reassign_tasks() - move a failed connection's held tasks
+ * @conn: the failed connection
+ * @via: where they go: @conn itself, logged in again with its CID (which
+ *	logged the failed one out implicitly, 7.14.3) and started; or another
+ *	connection of the session, on which @conn was logged out for recovery
+ *	(kiscsi_conn_logout_for_recovery())
  *
  * Each task held by kiscsi_conn_hold_tasks() is reassigned with TASK
  * REASSIGN (7.2.2, 11.5.1), all at once (reassign_batch()). Its ExpDataSN
@@ -499,14 +519,16 @@ bool kiscsi_tx_reassign(struct kiscsi_conn *conn, struct iscsi_tm *h)
  * was lost with the connection): it is sent again as a retry, same ITT and
  * CmdSN, which 6.2.1 allows once the original connection is logged out.
  * A task still allegiant to the old connection (the target has not closed
- * it yet) is asked for again 100 ms later, 50 times at most.
+ * it yet) is asked for again 100 ms later, 50 times at most. Each task
+ * moved becomes allegiant to @via.
  *
  * Context: process context, sess->mutex held (the connection's reconnect).
- * Return: 0; -ENOTCONN if the connection failed again (its err_work holds
- * the tasks again); -EIO if the target refused a reassignment or did not
- * answer, which leaves session recovery as the way out.
+ * Return: 0; -ENOTCONN if @via failed (its err_work holds the tasks moved
+ * to it, the others stay @conn's); -EIO if the target refused a
+ * reassignment or did not answer, which leaves session recovery as the way
+ * out.
  */
-int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn)
+int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn, struct kiscsi_conn *via)
 {
 	struct kiscsi_session *sess = conn->sess;
 	unsigned int moved = 0, retried = 0, rounds = 0;
@@ -517,7 +539,7 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn)
 	/* The error handler's requests wait: it may not end a held task. */
 	mutex_lock(&sess->tmf.mutex);
 	while (!ret) {
-		unsigned int n = reassign_batch(conn, rsp), i;
+		unsigned int n = reassign_batch(conn, via, rsp), i;
 		bool allegiant = false;
 
 		if (!n)
@@ -532,7 +554,7 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn)
 			if (rsp[i] == ISCSI_TMF_RSP_COMPLETE) {
 				moved++;
 			} else if (rsp[i] == ISCSI_TMF_RSP_NO_TASK) {
-				if (!task_retry(conn, task)) {
+				if (!task_retry(via, task)) {
 					ret = -ENOTCONN;
 					break;
 				}
@@ -545,7 +567,7 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn)
 				break;
 			}
 		}
-		if (!ret && test_bit(KISCSI_CONN_DEAD, &conn->flags))
+		if (!ret && test_bit(KISCSI_CONN_DEAD, &via->flags))
 			ret = -ENOTCONN;
 		if (!ret && allegiant) {
 			/* The target is still closing the old connection (or
@@ -560,8 +582,8 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn)
 	mutex_unlock(&sess->tmf.mutex);
 	atomic64_add(moved, &conn->stats.reassigned);
 	atomic64_add(retried, &conn->stats.retried);
-	pr_info("session %u conn %u: connection recovery: %u task(s) reassigned, %u retried%s\n",
-		sess->shost->host_no, conn->cid, moved, retried,
+	pr_info("session %u conn %u: connection recovery: %u task(s) reassigned to conn %u, %u retried%s\n",
+		sess->shost->host_no, conn->cid, moved, via->cid, retried,
 		ret == -EIO ? ", the target refused one" :
 		ret ? ", the connection failed again" : "");
 	return ret;
@@ -644,8 +666,10 @@ static void reassign_answered(struct kiscsi_session *sess, unsigned int i, u8 re
 	lockdep_assert_held(&sess->lock);
 	sess->reassign.rsp[i] = response;
 	/* Before anything else: the task's Data-In or R2Ts follow at once. */
-	if (response == ISCSI_TMF_RSP_COMPLETE)
+	if (response == ISCSI_TMF_RSP_COMPLETE) {
+		task_move(sess->reassign.task[i], sess->reassign.conn);
 		task_reassigned(sess->reassign.task[i]);
+	}
 	if (!--sess->reassign.left)
 		complete(&sess->reassign.done);
 }

@@ -304,9 +304,13 @@ static bool tx_next_ctl(struct kiscsi_conn *conn)
 		h->opcode = ISCSI_OP_LOGOUT | ISCSI_OP_IMMEDIATE;
 		h->flags = ISCSI_FLAG_CMD_FINAL | conn->logout_reason;
 		h->itt = (__force itt_t)cpu_to_be32(KISCSI_ITT_LOGOUT);
-		h->cid = cpu_to_be16(conn->cid);
+		h->cid = cpu_to_be16(conn->logout_cid);
 		h->cmdsn = cpu_to_be32(current_cmdsn(sess));
-		tx_start(conn, NULL, NULL, 0, 0);
+		/* 11.14.4: the last ExpStatSN of the connection logged out. */
+		if (conn->logout_cid != conn->cid)
+			tx_start_ack(conn, NULL, NULL, 0, 0, conn->logout_ack);
+		else
+			tx_start(conn, NULL, NULL, 0, 0);
 		return true;
 	}
 	return false;

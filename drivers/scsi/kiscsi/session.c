@@ -290,18 +290,79 @@ static void schedule_reconnect(struct kiscsi_conn *conn, unsigned int secs)
 	queue_delayed_work(kiscsi_wq, &conn->reconnect_work, secs * HZ);
 }
 
+/* A connection of @sess, other than @conn, that carries commands. */
+static struct kiscsi_conn *other_conn(struct kiscsi_session *sess, struct kiscsi_conn *conn)
+{
+	unsigned int i;
+
+	for (i = 0; i < sess->nr_conns; i++)
+		if (sess->conns[i] && sess->conns[i] != conn &&
+		    kiscsi_conn_takes_cmds(sess->conns[i]))
+			return sess->conns[i];
+	return NULL;
+}
+
+/*
+ * Connection recovery on a surviving connection (ErrorRecoveryLevel 2,
+ * 7.1.4.3, 11.14.1): "remove the connection for recovery" naming the failed
+ * CID goes on another connection of the session, then the failed one's
+ * tasks are reassigned there. The I/O does not wait for a new TCP
+ * connection and login, and the tasks move even when the failed path
+ * stays down. The failed connection is logged in again afterwards, as a
+ * new one with its CID.
+ *
+ * Return: 0 when the tasks moved; -EAGAIN when the target's Time2Wait
+ * (in its Logout Response) must pass first: rescheduled; -EIO when the
+ * target refused a reassignment; another error when this way is closed (no
+ * other connection, the Logout failed, the other connection failed): the
+ * failed connection's own login takes the tasks then.
+ */
+static int conn_recover_via_other(struct kiscsi_session *sess, struct kiscsi_conn *conn)
+{
+	struct kiscsi_conn *via = other_conn(sess, conn);
+	unsigned int t2w;
+	int ret;
+
+	if (!via)
+		return -ENOTCONN;
+	if (!test_bit(KISCSI_CONN_CID_OUT, &conn->flags)) {
+		ret = kiscsi_conn_logout_for_recovery(via, conn, &t2w);
+		if (ret) {
+			pr_info("session %u conn %u: logout for recovery on conn %u failed (%s): reconnecting instead\n",
+				sess->shost->host_no, conn->cid, via->cid,
+				ret == -EIO ? "refused" : ret == -ETIMEDOUT ?
+				"no answer" : "connection lost");
+			return ret == -EIO ? -EPERM : ret;
+		}
+		pr_info("session %u conn %u: logged out for recovery on conn %u\n",
+			sess->shost->host_no, conn->cid, via->cid);
+		set_bit(KISCSI_CONN_CID_OUT, &conn->flags);
+		if (t2w) {
+			/* 11.15.2: the target's wait before reassigning. */
+			schedule_reconnect(conn, t2w);
+			return -EAGAIN;
+		}
+	}
+	atomic_inc(&conn->stats.recoveries);
+	return kiscsi_conn_reassign_tasks(conn, via);
+}
+
 /**
  * kiscsi_conn_reconnect_work() - bring a failed connection back
  * @work: the connection's reconnect_work
  *
- * Tries again with a doubling backoff (from DefaultTime2Wait, at most 30 s)
- * for as long as the session is up and the connection not removed.
+ * At ErrorRecoveryLevel 2 the failed connection's tasks move first, to
+ * another connection when the session has one (conn_recover_via_other()),
+ * else to the connection logged in again with its CID. Tries again with a
+ * doubling backoff (from DefaultTime2Wait, at most 30 s) for as long as
+ * the session is up and the connection not removed.
  */
 void kiscsi_conn_reconnect_work(struct work_struct *work)
 {
 	struct kiscsi_conn *conn = container_of(to_delayed_work(work),
 						struct kiscsi_conn, reconnect_work);
 	struct kiscsi_session *sess = conn->sess;
+	bool moved = false;
 	const char *err = NULL;
 	unsigned int noio;
 	int ret;
@@ -314,12 +375,21 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 	    test_bit(KISCSI_CONN_DRAINING, &conn->flags) ||
 	    READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
 		goto out;
-	if (sess->params.error_recovery_level >= 2 && kiscsi_conn_busy(conn) &&
-	    time_after(jiffies, conn->retain_until)) {
-		/* 7.1.4.3: past DefaultTime2Retain the target has let them go. */
-		pr_warn("session %u conn %u: not reinstated within DefaultTime2Retain\n",
-			sess->shost->host_no, conn->cid);
-		goto recover_session;
+	if (sess->params.error_recovery_level >= 2 && kiscsi_conn_busy(conn)) {
+		if (time_after(jiffies, conn->retain_until)) {
+			/* 7.1.4.3: past DefaultTime2Retain the target has let them go. */
+			pr_warn("session %u conn %u: not reinstated within DefaultTime2Retain\n",
+				sess->shost->host_no, conn->cid);
+			goto recover_session;
+		}
+		ret = conn_recover_via_other(sess, conn);
+		if (ret == -EAGAIN)
+			goto out;
+		if (ret == -EIO)
+			goto recover_session;
+		moved = !ret;
+		if (moved)
+			kiscsi_session_changed(sess);
 	}
 	ret = conn_login(sess, conn, &err);
 	if (ret == -ESRCH) {
@@ -343,9 +413,9 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 		sess->shost->host_no, conn->cid, &conn->remote.ss);
 	session_set_io_cpus(sess);
 	kiscsi_session_changed(sess);
-	if (sess->params.error_recovery_level >= 2) {
+	if (sess->params.error_recovery_level >= 2 && !moved) {
 		atomic_inc(&conn->stats.recoveries);
-		if (kiscsi_conn_reassign_tasks(conn) == -EIO)
+		if (kiscsi_conn_reassign_tasks(conn, conn) == -EIO)
 			goto recover_session;
 		kiscsi_session_changed(sess);
 	}

@@ -32,7 +32,9 @@ What it does:
     MaxRecvDataSegmentLength (and --max-data-in), status in the last one.
     Writes: immediate data, then one R2T at a time; applied once, when all
     data is in. NOP-Out, Text (SendTargets), Logout (close session, close
-    connection, remove for recovery), SNACK (rejected).
+    connection, remove for recovery: on another connection its ExpStatSN
+    is the removed connection's and acknowledges its statuses, and the CID
+    is free for a new login), SNACK (rejected).
   - Task management: ABORT TASK, ABORT TASK SET, CLEAR TASK SET, CLEAR
     ACA, LOGICAL UNIT RESET, TARGET WARM RESET, TASK REASSIGN (0 and the
     task resumes on the new connection: Data-In from ExpDataSN, or R2Ts
@@ -75,6 +77,11 @@ Options:
                         reason 0x06 "too many immediate commands" (11.17.1:
                         the initiator may ask again); event
                         "task_reassign_busy" each
+                          logout-t2w S
+                        the next successful "remove the connection for
+                        recovery" Logout of another connection answers
+                        Time2Wait S (11.15.2; else 0: the initiator has
+                        waited DefaultTime2Wait already)
 
 Events (field "event"): listening, login, login_failed, session_new,
 session_reinstated, session_closed (with "why", and "recovery_left": the
@@ -447,6 +454,7 @@ class Server:
         self.t = Target(args)
         self.args = args
         self.reassign_busy = 0      # TASK REASSIGNs to refuse (--control)
+        self.logout_t2w = 0         # Time2Wait of the next recovery Logout (--control)
 
     log = property(lambda self: self.t.log)
 
@@ -778,6 +786,24 @@ class Server:
                     sess.tasks.get(task.itt) is task:
                 del sess.tasks[task.itt]
 
+    def ack_old(self, sess, old, exp, what):
+        """The last ExpStatSN of a failed connection, from a login that
+        reinstates it or a Logout that removes it for recovery: its tasks
+        whose status arrived end. Returns how many."""
+        acked = 0
+        if sn_lt(old.statsn, exp):
+            self.log("protocol_error", cid=old.cid, what="%s ExpStatSN %d beyond "
+                     "the old connection's StatSN %d" % (what, exp, old.statsn),
+                     **sess.sid())
+            sess.stats["protocol_errors"] += 1
+        while old.acks and sn_lt(old.acks[0][0], exp):
+            s, task = old.acks.popleft()
+            if task.status_conn is old and task.status_statsn == s and \
+                    sess.tasks.get(task.itt) is task:
+                del sess.tasks[task.itt]
+                acked += 1
+        return acked
+
     def housekeeping(self):
         """DefaultTime2Retain: tasks (and sessions) left in recovery go."""
         while True:
@@ -1017,19 +1043,8 @@ class Server:
                 old.closing = True
                 old.kill()
                 kept_before = self.conn_fail_tasks(sess, old, time.monotonic())
-            acked = 0
             exp = st.first_expstatsn
-            if sn_lt(old.statsn, exp):
-                self.log("protocol_error", cid=st.cid, what="login ExpStatSN %d beyond "
-                         "the old connection's StatSN %d" % (exp, old.statsn),
-                         **sess.sid())
-                sess.stats["protocol_errors"] += 1
-            while old.acks and sn_lt(old.acks[0][0], exp):
-                s, task = old.acks.popleft()
-                if task.status_conn is old and task.status_statsn == s and \
-                        sess.tasks.get(task.itt) is task:
-                    del sess.tasks[task.itt]
-                    acked += 1
+            acked = self.ack_old(sess, old, exp, "login")
             waiting = [hx(x.itt) for x in sess.tasks.values() if x.conn is None]
             reinstated = {"acked": acked, "closed_alive": kept_before > 0 or not old.dead,
                           "waiting": len(waiting)}
@@ -1091,7 +1106,10 @@ class Server:
                       OP_LOGOUT, OP_SNACK):
             self.reject(conn, hdr, 0x04)
             self.proto_error(conn, "opcode 0x%02x in full feature phase" % op)
-        self.ack(conn, be32(hdr, 28))
+        if op == OP_LOGOUT and hdr[1] & 0x7F == 2 and be16(hdr, 20) != conn.cid:
+            pass    # its ExpStatSN is the logged out connection's (11.14.4)
+        else:
+            self.ack(conn, be32(hdr, 28))
         if len(data) > conn.recv_limit:
             self.proto_error(conn, "data segment of %d bytes above the "
                              "MaxRecvDataSegmentLength %d declared" %
@@ -1308,25 +1326,33 @@ class Server:
         cid = be16(hdr, 20)
         resp = 0
         target_conn = None
+        acked = None
+        t2w = sess.t2w
         if reason in (1, 2):
             target_conn = sess.conns.get(cid)
             if target_conn is None:
                 resp = 1
             elif reason == 2 and sess.erl < 2:
                 resp = 2
+            elif reason == 2 and target_conn is not conn:
+                # 11.14.4: the removed connection's last ExpStatSN; 11.15.2:
+                # Time2Wait before reassigning (0 unless --control asked).
+                acked = self.ack_old(sess, target_conn, be32(hdr, 28), "Logout")
+                t2w, self.logout_t2w = self.logout_t2w, 0
         elif reason != 0:
             self.proto_error(conn, "Logout reason %d" % reason)
         exp, mx = self.sn_fields(sess)
         left = [hx(t.itt) for t in sess.tasks.values()]
         waiting = [hx(t.itt) for t in sess.tasks.values() if t.conn is None]
         conn.send(pdu(OP_LOGOUT_RSP, 0x80, resp, 0, b"", ZERO8, be32(hdr, 16), 0,
-                      conn.take_statsn(), exp, mx, 0, (sess.t2w << 16) | sess.t2r, 0))
+                      conn.take_statsn(), exp, mx, 0, (t2w << 16) | sess.t2r, 0))
         conn_left = [hx(t.itt) for t in sess.tasks.values()
                      if target_conn is not None and t.conn is target_conn]
         requested = conn.logout_deadline is not None
         conn.logout_deadline = None
         self.log("logout", cid=conn.cid, reason=reason, logout_cid=cid, response=resp,
-                 requested=requested, conn_tasks_left=conn_left,
+                 requested=requested, conn_tasks_left=conn_left, acked=acked,
+                 time2wait=t2w,
                  tasks_left=left, recovery_left=waiting, stats=dict(sess.stats),
                  **sess.sid())
         if resp:
@@ -1354,6 +1380,8 @@ class Server:
             target_conn.kill()
         if reason == 2:
             self.conn_fail_tasks(sess, target_conn, time.monotonic())
+            if target_conn is not conn and sess.conns.get(cid) is target_conn:
+                del sess.conns[cid]     # free: a login with it is a new connection
         else:
             for task in list(sess.tasks.values()):
                 if task.conn is target_conn:
@@ -1501,6 +1529,11 @@ class Server:
                             words[1].isdigit():
                         with self.t.lock:
                             self.reassign_busy = int(words[1])
+                        self.log("control", line=line.strip())
+                    elif len(words) == 2 and words[0] == "logout-t2w" and \
+                            words[1].isdigit():
+                        with self.t.lock:
+                            self.logout_t2w = int(words[1])
                         self.log("control", line=line.strip())
                     elif words:
                         self.async_msg(line.strip())

@@ -11,10 +11,15 @@
 # RST), KISCSI_ERL2_KILLS times (default 5), each with its own timed fio
 # run. Each kill must be recovered by connection recovery alone:
 #
-#  - kiscsi logs the killed connection in again with its CID and the
-#    session's TSIH (the target logs a connection reinstatement, never a
-#    new session), the connection's `recoveries` counts the kill and the
-#    session's `recoveries` stays 0;
+#  - with 1 connection, kiscsi logs the killed connection in again with
+#    its CID and the session's TSIH (the target logs a connection
+#    reinstatement, never a new session); with 2, a killed connection that
+#    had commands out is logged out for recovery on the other one ("remove
+#    the connection for recovery", 11.14.1, naming its CID, carrying its
+#    last ExpStatSN), its commands move there, and it logs in again as a
+#    new connection with its CID (one that had none is reinstated as with
+#    1); the connection's `recoveries` counts the kill and the session's
+#    `recoveries` stays 0;
 #  - its outstanding commands move with TASK REASSIGN (the target resumes
 #    reads from ExpDataSN, asks for the write data it lacks, re-sends lost
 #    statuses) or are retried when the target never got them: `reassigned`
@@ -28,7 +33,14 @@
 #
 # In the 2-connection session the target refuses the first TASK REASSIGN
 # with a Reject "too many immediate commands" (11.17.1): kiscsi must ask
-# again (next round of its batch), with no session recovery.
+# again (next round of its batch), with no session recovery. Its two
+# connections go to two addresses (127.0.0.1, 127.0.0.2: two paths), and a
+# last kill takes connection 1's path down first (tc drops everything to
+# and from 127.0.0.2, so the target does not see the reset either): its
+# commands must move to connection 0 while it cannot log in, with no I/O
+# error and no session recovery, after the Time2Wait of 2 s the target's
+# Logout Response asks for (11.15.2); once the path is back, it must come
+# back by itself.
 #
 # Each kill's pause (fio's largest completion latency) is printed as
 # "pause_ms=N erl=2 conns=N kill=K" with a summary per connection count: a
@@ -50,20 +62,93 @@ port=3262
 kills=${KISCSI_ERL2_KILLS:-5}
 t2w=${KISCSI_ERL2_T2W:-1}
 fio_mix=(--bssplit=4k/40:16k/20:64k/20:256k/20 --iodepth=8)
+# Each fio job on its own CPU: both hardware queues, so both connections,
+# carry commands.
+pin=(--cpus_allowed="0-$(($(nproc) - 1))" --cpus_allowed_policy=split)
 
 # moved SID: reassigned + retried over the session's connections.
 moved() {
 	ks_get "$1" '[.connections[] | .reassigned + .retried] | add'
 }
 
+# rec_logouts TSIH: successful "remove the connection for recovery" Logouts
+# of another connection the target answered in session TSIH.
+rec_logouts() {
+	tlog_count ".event == \"logout\" and .reason == 2 and .response == 0 and
+		.logout_cid != .cid and .tsih == $1"
+}
+
+# path_down SID TSIH DEV: under fio, connection 1's path (127.0.0.2) goes
+# down, then the connection is reset; its commands must move to connection
+# 0, after the Time2Wait the target answers (2 s), while it cannot log in;
+# when the path is back it must come back by itself.
+path_down() {
+	local sid=$1 tsih=$2 dev=$3 la rec crec pid out t0 moved_ms st lo t_lo t_ra waited p
+	la=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .local')
+	rec=$(ks_get "$sid" .recoveries)
+	crec=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .recoveries')
+	echo "logout-t2w 2" >"$ctlfifo"
+	fio_timed_args "$dev" 2 32M 16
+	fio_bg erl2-pathdown "${VARGS[@]}" "${fio_job[@]}"
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+	! proc_gone "$pid" || fail "fio ended before the path went down"
+	tc_cut_addr 127.0.0.2
+	out=$(ss -K -tn "sport = :${la##*:} and dport = :$port")
+	grep -q ":${la##*:}" <<<"$out" || fail "ss -K: no socket $la"
+	t0=$(date +%s%N)
+	wait_for 60 conn_recovered "$sid" 1 "$rec" "$crec" || {
+		ks_show "$sid"
+		dmesg_since "$mark" | tail -20 >&2
+		fail "path down: connection 1's commands did not move (or the session was recovered)"
+	}
+	moved_ms=$((($(date +%s%N) - t0) / 1000000))
+	sleep 2
+	st=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .state')
+	[ "$st" != up ] || fail "connection 1 is up while its path is down"
+	ks_state_is "$sid" up || fail "session $sid is $(ks_get "$sid" .state) with one path down"
+	log "path down: connection 1's commands moved in $moved_ms ms; it is $st; $(tc_drops) packets dropped"
+	tc_restore
+	wait_for 60 back_up "$sid" 2 "${la##*:}" || {
+		ks_show "$sid"
+		fail "connection 1 not back 60 s after its path came back"
+	}
+	fio_wait "$pid" erl2-pathdown 120
+	fio_assert_ok erl2-pathdown
+	p=$(fio_clat_max_ms erl2-pathdown)
+	lo=$(jq -c "select(.event == \"logout\" and .reason == 2 and .tsih == $tsih and
+		.logout_cid == 1)" "$tlog" | tail -1)
+	[ -n "$lo" ] || fail "path down: no logout for recovery of connection 1"
+	log "target: $lo"
+	jq -e '.response == 0 and .time2wait == 2 and .cid == 0' <<<"$lo" >/dev/null ||
+		fail "path down: the logout for recovery was not on connection 0, answered 0 with Time2Wait 2"
+	t_lo=$(jq .t <<<"$lo")
+	t_ra=$(jq -s --argjson t "$t_lo" --argjson s "$tsih" '[.[] | select(.event ==
+		"task_reassign" and .tsih == $s and .t > $t)] | first | .t // empty' "$tlog")
+	[ -n "$t_ra" ] || fail "path down: no TASK REASSIGN after the logout for recovery"
+	waited=$(awk -v a="$t_lo" -v b="$t_ra" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	[ "$waited" -ge 1900 ] || fail "path down: TASK REASSIGN $waited ms after a Time2Wait of 2 s"
+	dmesg_since "$mark" | grep -q "conn 1: logged out for recovery on conn 0" ||
+		fail "kiscsi did not log the logout for recovery"
+	echo "pathdown_pause_ms=$p moved_ms=$moved_ms logout_to_reassign_ms=$waited"
+}
+
 ctlfifo=/tmp/erl2-target.ctl
-et_start --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
-	--erl 2 --t2w "$t2w" --timeout 1200 --control "$ctlfifo"
+et_start --listen "127.0.0.1:$port" --listen "127.0.0.2:$port" --target-name "$iqn" \
+	--size-mb 64 --erl 2 --t2w "$t2w" --timeout 1200 --control "$ctlfifo"
 kiscsi_load
 mark=$(dmesg_mark)
 
 for nc in 1 2; do
-	sid=$(ks_login -T "$iqn" -p "127.0.0.1:$port" -c "$nc" \
+	if [ "$nc" -eq 1 ]; then
+		portals=(-p "127.0.0.1:$port")
+		fio_job=("${fio_mix[@]}")
+	else
+		# A connection whose path is down fails its login in 5 s.
+		portals=(-p "127.0.0.1:$port" -p "127.0.0.2:$port" -t 5)
+		fio_job=("${fio_mix[@]}" "${pin[@]}")
+	fi
+	sid=$(ks_login -T "$iqn" "${portals[@]}" -c "$nc" \
 		-o ErrorRecoveryLevel=2 -o "DefaultTime2Wait=$t2w")
 	ks_wait_up "$sid" "$nc" 30
 	erl=$(ks_get "$sid" '.params.ErrorRecoveryLevel')
@@ -81,9 +166,10 @@ for nc in 1 2; do
 		rec=$(ks_get "$sid" .recoveries)
 		crec=$(ks_get "$sid" ".connections[] | select(.cid == $cid) | .recoveries")
 		moved0=$(moved "$sid")
+		outs0=$(rec_logouts "$tsih")
 		name=erl2-c$nc-$k
 		fio_timed_args "$dev" 2 32M "$runtime"
-		fio_bg "$name" "${VARGS[@]}" "${fio_mix[@]}"
+		fio_bg "$name" "${VARGS[@]}" "${fio_job[@]}"
 		pid=$FIO_PID
 		wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
 		! proc_gone "$pid" || fail "fio ended before the kill"
@@ -104,13 +190,22 @@ for nc in 1 2; do
 		p=$(fio_clat_max_ms "$name")
 		pauses+=("$p")
 		reinst=$(tlog_count ".event == \"conn_reinstated\" and .tsih == $tsih")
-		[ "$reinst" -eq "$k" ] || {
-			tlog_show ".tsih == $tsih and (.event | test(\"login|conn_|session\"))"
-			fail "kill $k: the target saw $reinst connection reinstatements in session $tsih"
-		}
+		outs=$(rec_logouts "$tsih")
+		if [ $((reinst + outs)) -ne "$k" ] || { [ "$nc" -eq 1 ] && [ "$outs" -ne 0 ]; }; then
+			tlog_show ".tsih == $tsih and (.event | test(\"login|logout|conn_|session\"))"
+			fail "kill $k: the target saw $reinst connection reinstatements and $outs" \
+				"logouts for recovery in session $tsih"
+		fi
 		echo "pause_ms=$p erl=2 conns=$nc kill=$k cid=$cid back_in_list_ms=$back_ms" \
-			"moved=$(($(moved "$sid") - moved0))"
+			"moved=$(($(moved "$sid") - moved0))" \
+			"recovered_on=$([ "$outs" -gt "$outs0" ] && echo other || echo self)"
 	done
+	if [ "$nc" -eq 2 ]; then
+		outs=$(rec_logouts "$tsih")
+		log "kills recovered on the other connection: $outs of $kills"
+		[ "$outs" -gt 0 ] || fail "no kill was recovered on the surviving connection"
+		path_down "$sid" "$tsih" "$dev"
+	fi
 	ks_show "$sid"
 	rec=$(ks_get "$sid" .recoveries)
 	mv=$(moved "$sid")
