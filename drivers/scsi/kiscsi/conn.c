@@ -447,6 +447,7 @@ void kiscsi_conn_free(struct kiscsi_conn *conn)
 int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 		      const struct kiscsi_params *params, u32 exp_statsn)
 {
+	struct sockaddr_storage local;
 	struct sock *sk = sock->sk;
 
 	/* Our MaxRecvDataSegmentLength is the session's: sized once. */
@@ -472,7 +473,11 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	conn->last_rx = jiffies;
 	conn->last_tx = jiffies;
 	kiscsi_rx_reset(conn);
-	kernel_getsockname(sock, (struct sockaddr *)&conn->local);
+	memset(&local, 0, sizeof(local));
+	kernel_getsockname(sock, (struct sockaddr *)&local);
+	spin_lock(&conn->sess->info_lock);
+	conn->local = local;
+	spin_unlock(&conn->sess->info_lock);
 
 	/* From here on nothing blocks: io_work passes MSG_DONTWAIT. */
 	sk->sk_sndtimeo = MAX_SCHEDULE_TIMEOUT;

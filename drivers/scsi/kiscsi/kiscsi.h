@@ -459,6 +459,10 @@ struct kiscsi_conn {
  *	reconnects) on the session
  * @state: KISCSI_SESSION_STATE_*; written under @lock, read locklessly
  * @lock: protects @state, @dying and the @tmf fields it names
+ * @info_lock: what kiscsictl list reports that control operations change
+ *	(@params, @tsih, @nr_conns, each connection's local and remote
+ *	address): written under it (and @mutex), read under it alone, so the
+ *	list never waits for a login that hangs on a dead path
  * @dying: logout has begun: no reconnect may be scheduled
  * @cmdsn: CmdSN of the next command; taken with a cmpxchg under the chosen
  *	connection's send_lock, so each connection sends in CmdSN order and
@@ -523,6 +527,7 @@ struct kiscsi_session {
 	struct mutex mutex;		/* control operations */
 
 	spinlock_t lock;		/* state, dying, tmf fields */
+	spinlock_t info_lock;		/* what list reports */
 	enum kiscsi_session_state state;
 	bool dying;
 	atomic_t cmdsn;

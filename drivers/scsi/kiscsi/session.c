@@ -475,6 +475,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	sess->shost = shost;
 	mutex_init(&sess->mutex);
 	spin_lock_init(&sess->lock);
+	spin_lock_init(&sess->info_lock);
 	INIT_LIST_HEAD(&sess->node);
 	sess->state = KISCSI_SESSION_STATE_LOGIN;
 	sess->portal = portals[0];
@@ -504,8 +505,10 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 		*errmsg = l->errmsg;
 		goto err_alloc;
 	}
+	spin_lock(&sess->info_lock);
 	sess->params = l->params;
 	sess->tsih = l->tsih;
+	spin_unlock(&sess->info_lock);
 	atomic_set(&sess->exp_cmdsn, l->exp_cmdsn);
 	atomic_set(&sess->max_cmdsn, l->max_cmdsn);
 
@@ -524,9 +527,13 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 		}
 		sess->conns[i]->remote = portals[i % nportals];
 		sess->conns[i]->backoff = max(sess->params.default_time2wait, 1U);
+		spin_lock(&sess->info_lock);
 		sess->nr_conns++;
+		spin_unlock(&sess->info_lock);
 	}
+	spin_lock(&sess->info_lock);
 	sess->conns[0]->remote = sess->portal;	/* after redirects */
+	spin_unlock(&sess->info_lock);
 	ret = kiscsi_conn_start(sess->conns[0], sock, &sess->params, l->exp_statsn);
 	if (ret) {
 		*errmsg = "out of memory";
@@ -921,11 +928,13 @@ static int session_relogin(struct kiscsi_session *sess, const char **errmsg)
 		*errmsg = l->errmsg;
 		goto out;
 	}
+	spin_lock(&sess->info_lock);
 	sess->params = l->params;
 	sess->tsih = l->tsih;
+	lead->remote = sess->portal;
+	spin_unlock(&sess->info_lock);
 	atomic_set(&sess->exp_cmdsn, l->exp_cmdsn);
 	atomic_set(&sess->max_cmdsn, l->max_cmdsn);
-	lead->remote = sess->portal;
 	ret = kiscsi_conn_start(lead, sock, &sess->params, l->exp_statsn);
 	if (ret) {
 		*errmsg = "out of memory";
@@ -1050,7 +1059,9 @@ int kiscsi_session_conn_add(u32 sid, const struct kiscsi_addr *portal,
 	*errmsg = "the target's MaxConnections is reached";
 	if (live_conns(sess, NULL) + 1 > sess->params.max_connections)
 		goto out;
+	spin_lock(&sess->info_lock);
 	conn->remote = *portal;
+	spin_unlock(&sess->info_lock);
 	sess->timeout = timeout;
 	ret = conn_login(sess, conn, errmsg);
 	if (!ret) {
@@ -1132,7 +1143,7 @@ out:
 static void session_destroy(struct kiscsi_session *sess)
 {
 	struct Scsi_Host *shost = sess->shost;
-	unsigned int i;
+	unsigned int i, n;
 	int ret = -ENOTCONN;
 
 	spin_lock_bh(&sess->lock);
@@ -1185,11 +1196,14 @@ static void session_destroy(struct kiscsi_session *sess)
 		kiscsi_conn_stop(sess->conns[i]);
 		kiscsi_conn_fail_tasks(sess->conns[i], DID_NO_CONNECT << 16);
 	}
-	for (i = 0; i < sess->nr_conns; i++) {
+	spin_lock(&sess->info_lock);
+	n = sess->nr_conns;
+	sess->nr_conns = 0;
+	spin_unlock(&sess->info_lock);
+	for (i = 0; i < n; i++) {
 		kiscsi_conn_free(sess->conns[i]);
 		sess->conns[i] = NULL;
 	}
-	sess->nr_conns = 0;
 	mutex_unlock(&sess->mutex);
 	/* Nothing queues it any more: the connections are gone. */
 	cancel_work_sync(&sess->event_work);
@@ -1353,6 +1367,10 @@ static int put_conn(struct sk_buff *skb, const struct kiscsi_conn *conn)
  * @skb: message being built
  * @sess: the session, referenced by the caller
  *
+ * Takes only sess->info_lock, never sess->mutex: `kiscsictl list` answers
+ * while a control operation (a reconnect, a session recovery, a conn add)
+ * waits for a portal that does not answer.
+ *
  * Return: 0 or -EMSGSIZE.
  */
 int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
@@ -1364,7 +1382,7 @@ int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
 
 	for (i = 0; i < 6; i++)
 		isid = (isid << 8) | sess->isid[i];
-	mutex_lock(&sess->mutex);
+	spin_lock(&sess->info_lock);
 	if (nla_put_u32(skb, KISCSI_A_SESSION_SID, sess->shost->host_no) ||
 	    nla_put_string(skb, KISCSI_A_SESSION_TARGET_NAME, sess->params.target_name[0] ?
 			   sess->params.target_name : sess->proposal.target_name) ||
@@ -1388,6 +1406,7 @@ int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
 			goto out;
 		}
 	}
+	spin_unlock(&sess->info_lock);
 	shost_for_each_device(sdev, sess->shost) {
 		nest = nla_nest_start(skb, KISCSI_A_SESSION_LUN);
 		if (!nest ||
@@ -1395,13 +1414,13 @@ int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
 		    nla_put_u32(skb, KISCSI_A_LUN_CHANNEL, sdev->channel) ||
 		    nla_put_u32(skb, KISCSI_A_LUN_ID, sdev->id)) {
 			scsi_device_put(sdev);
-			ret = -EMSGSIZE;
-			goto out;
+			return -EMSGSIZE;
 		}
 		nla_nest_end(skb, nest);
 	}
+	return 0;
 out:
-	mutex_unlock(&sess->mutex);
+	spin_unlock(&sess->info_lock);
 	return ret;
 }
 

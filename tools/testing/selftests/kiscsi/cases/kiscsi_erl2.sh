@@ -83,7 +83,7 @@ rec_logouts() {
 # 0, after the Time2Wait the target answers (2 s), while it cannot log in;
 # when the path is back it must come back by itself.
 path_down() {
-	local sid=$1 tsih=$2 dev=$3 la rec crec pid out t0 moved_ms st lo t_lo t_ra waited p
+	local sid=$1 tsih=$2 dev=$3 la rec crec pid out t0 t1 t2 list_max moved_ms st lo t_lo t_ra waited p
 	la=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .local')
 	rec=$(ks_get "$sid" .recoveries)
 	crec=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .recoveries')
@@ -103,11 +103,24 @@ path_down() {
 		fail "path down: connection 1's commands did not move (or the session was recovered)"
 	}
 	moved_ms=$((($(date +%s%N) - t0) / 1000000))
-	sleep 2
+	# Meanwhile connection 1 tries to log in (5 s each, its path drops the
+	# SYN): `kiscsictl list` must answer all the same.
+	list_max=0
+	t1=$(date +%s)
+	while [ $(($(date +%s) - t1)) -lt 7 ]; do
+		t2=$(date +%s%N)
+		"$ctl" -j list >/dev/null || fail "kiscsictl list failed with a path down"
+		t2=$((($(date +%s%N) - t2) / 1000000))
+		[ "$t2" -le "$list_max" ] || list_max=$t2
+		sleep 0.2
+	done
+	[ "$list_max" -lt 2000 ] ||
+		fail "kiscsictl list took $list_max ms while connection 1 could not log in"
 	st=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .state')
 	[ "$st" != up ] || fail "connection 1 is up while its path is down"
 	ks_state_is "$sid" up || fail "session $sid is $(ks_get "$sid" .state) with one path down"
-	log "path down: connection 1's commands moved in $moved_ms ms; it is $st; $(tc_drops) packets dropped"
+	log "path down: connection 1's commands moved in $moved_ms ms; it is $st;" \
+		"$(tc_drops) packets dropped; kiscsictl list took $list_max ms at most"
 	tc_restore
 	wait_for 60 back_up "$sid" 2 "${la##*:}" || {
 		ks_show "$sid"
@@ -130,7 +143,7 @@ path_down() {
 	[ "$waited" -ge 1900 ] || fail "path down: TASK REASSIGN $waited ms after a Time2Wait of 2 s"
 	dmesg_since "$mark" | grep -q "conn 1: logged out for recovery on conn 0" ||
 		fail "kiscsi did not log the logout for recovery"
-	echo "pathdown_pause_ms=$p moved_ms=$moved_ms logout_to_reassign_ms=$waited"
+	echo "pathdown_pause_ms=$p moved_ms=$moved_ms logout_to_reassign_ms=$waited list_max_ms=$list_max"
 }
 
 ctlfifo=/tmp/erl2-target.ctl
