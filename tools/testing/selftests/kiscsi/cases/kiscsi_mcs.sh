@@ -11,8 +11,9 @@
 # On 6.1 only the 4-connection session runs (the MC/S logic is the same
 # code on both kernels; 6.12 runs all three, 6.1 is there for its send
 # path). On the debug kernel (several times slower under TCG) only the
-# del/add rounds run: what it is there for is the lifetimes and locking of
-# connections coming and going. The del/add fio runs until the rounds are
+# del/add round of the leading connection runs (its slot, CID 0, is the
+# one the session was logged in with): what it is there for is the
+# lifetimes and locking of connections coming and going. The del/add fio runs until the rounds are
 # done (and 5 s more), however long they take, then is stopped
 # (KISCSI_MCS_DELADD_MAX bounds it, 600 s).
 
@@ -32,9 +33,10 @@ log "$ncpu CPUs: $ncpu fio jobs, $region each"
 sessions="1 2 4"
 deladd_s=${KISCSI_MCS_DELADD_MAX:-600}
 first_fio=1
+deladd_cids="3 0"
 case $KISCSI_KERNEL in
 6.1) sessions=4 ;;
-debug) sessions=4 first_fio=0 ;;
+debug) sessions=4 first_fio=0 deladd_cids=0 ;;
 esac
 
 # nconns: connection count in the session's list.
@@ -68,7 +70,7 @@ for nc in $sessions; do
 		--cpus_allowed="0-$((ncpu - 1))" --cpus_allowed_policy=split
 	pid=$FIO_PID
 	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
-	for cid in 3 0; do
+	for cid in $deladd_cids; do
 		"$ctl" -j conn del -s "$sid" -c "$cid" >&2 || fail "conn del -c $cid"
 		n=$(nconns "$sid")
 		[ "$n" -eq 3 ] || fail "after conn del -c $cid: $n connections listed, not 3"
