@@ -305,8 +305,3 @@ wait_pid_bounded() {
 	WAIT_RC=0
 	wait "$pid" || WAIT_RC=$?
 }
-
-# dmesg_has MARK REGEX: true when the kernel log since MARK matches.
-dmesg_has() {
-	grep -Eq "$2" <<<"$(dmesg_since "$1")"
-}

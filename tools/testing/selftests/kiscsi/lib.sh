@@ -125,6 +125,14 @@ dmesg_since() {
 	dmesg | awk -v m="$mark" 'found { print } index($0, m) { found = 1 }'
 }
 
+# dmesg_has MARK REGEX: true when the kernel log since MARK matches. (Not
+# `dmesg_since | grep -q`: grep leaves at the first match, and with pipefail
+# the writer's SIGPIPE fails the pipeline once the log is longer than a
+# pipe's buffer.)
+dmesg_has() {
+	grep -Eq "$2" <<<"$(dmesg_since "$1")"
+}
+
 # dmesg_between BEGIN END: kernel log lines between two markers.
 dmesg_between() {
 	dmesg | awk -v b="$1" -v e="$2" \

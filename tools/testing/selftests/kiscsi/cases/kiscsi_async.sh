@@ -95,7 +95,7 @@ wait_for 15 tlog_above '.event == "mrdsl_applied" and .cid == 0' 0 || {
 	tlog_show '.event | test("renegotiated|mrdsl|protocol")'
 	fail "AsyncEvent 4: no renegotiation (Text Request, MaxRecvDataSegmentLength acknowledged)"
 }
-dmesg_since "$mark" | grep -q "conn 0: the target's MaxRecvDataSegmentLength is 4096" ||
+dmesg_has "$mark" "conn 0: the target's MaxRecvDataSegmentLength is 4096" ||
 	fail "kiscsi did not log the new MaxRecvDataSegmentLength"
 io_end async-reneg
 et_assert_clean

@@ -83,7 +83,8 @@ rec_logouts() {
 # 0, after the Time2Wait the target answers (2 s), while it cannot log in;
 # when the path is back it must come back by itself.
 path_down() {
-	local sid=$1 tsih=$2 dev=$3 la rec crec pid out t0 t1 t2 list_max moved_ms st lo t_lo t_ra waited p
+	local sid=$1 tsih=$2 dev=$3 pmark la rec crec pid out t0 t1 t2 list_max moved_ms st lo t_lo t_ra waited p
+	pmark=$(dmesg_mark)
 	la=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .local')
 	rec=$(ks_get "$sid" .recoveries)
 	crec=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .recoveries')
@@ -99,7 +100,7 @@ path_down() {
 	t0=$(date +%s%N)
 	wait_for 60 conn_recovered "$sid" 1 "$rec" "$crec" || {
 		ks_show "$sid"
-		dmesg_since "$mark" | tail -20 >&2
+		dmesg_since "$pmark" | tail -20 >&2
 		fail "path down: connection 1's commands did not move (or the session was recovered)"
 	}
 	moved_ms=$((($(date +%s%N) - t0) / 1000000))
@@ -141,7 +142,7 @@ path_down() {
 	[ -n "$t_ra" ] || fail "path down: no TASK REASSIGN after the logout for recovery"
 	waited=$(awk -v a="$t_lo" -v b="$t_ra" 'BEGIN { printf "%d", (b - a) * 1000 }')
 	[ "$waited" -ge 1900 ] || fail "path down: TASK REASSIGN $waited ms after a Time2Wait of 2 s"
-	dmesg_since "$mark" | grep -q "conn 1: logged out for recovery on conn 0" ||
+	dmesg_has "$pmark" "conn 1: logged out for recovery on conn 0" ||
 		fail "kiscsi did not log the logout for recovery"
 	echo "pathdown_pause_ms=$p moved_ms=$moved_ms logout_to_reassign_ms=$waited list_max_ms=$list_max"
 }
@@ -171,6 +172,7 @@ for nc in 1 2; do
 	log "session $sid: tsih $tsih, DefaultTime2Wait $(ks_get "$sid" '.params.DefaultTime2Wait')"
 	dev=$(ks_dev "$sid")
 	pauses=()
+	busy_logged=
 	[ "$nc" -eq 1 ] || echo "reassign-busy 1" >"$ctlfifo"
 	runtime=$((nc == 1 ? 6 : 8))
 	for ((k = 1; k <= kills; k++)); do
@@ -181,6 +183,7 @@ for nc in 1 2; do
 		moved0=$(moved "$sid")
 		outs0=$(rec_logouts "$tsih")
 		name=erl2-c$nc-$k
+		kmark=$(dmesg_mark)
 		fio_timed_args "$dev" 2 32M "$runtime"
 		fio_bg "$name" "${VARGS[@]}" "${fio_job[@]}"
 		pid=$FIO_PID
@@ -209,6 +212,9 @@ for nc in 1 2; do
 			fail "kill $k: the target saw $reinst connection reinstatements and $outs" \
 				"logouts for recovery in session $tsih"
 		fi
+		# (Looked for after each kill, since a mark of its own.)
+		[ -n "$busy_logged" ] || ! dmesg_has "$kmark" \
+			'rejected a task management request, reason 0x06' || busy_logged=$k
 		echo "pause_ms=$p erl=2 conns=$nc kill=$k cid=$cid back_in_list_ms=$back_ms" \
 			"moved=$(($(moved "$sid") - moved0))" \
 			"recovered_on=$([ "$outs" -gt "$outs0" ] && echo other || echo self)"
@@ -256,8 +262,7 @@ for nc in 1 2; do
 		busy=$(tlog_count ".event == \"task_reassign_busy\" and .tsih == $tsih")
 		log "TASK REASSIGN refused for too many immediate commands: $busy, asked again"
 		[ "$busy" -eq 1 ] || fail "the target refused $busy TASK REASSIGN, not 1"
-		dmesg_since "$mark" | grep -q 'rejected a task management request, reason 0x06' ||
-			fail "kiscsi did not log the refused TASK REASSIGN"
+		[ -n "$busy_logged" ] || fail "kiscsi did not log the refused TASK REASSIGN"
 	fi
 	disk_sha_check "$dev"
 	"$ctl" logout -s "$sid" >/dev/null

@@ -54,7 +54,12 @@ echo 8 >"/sys/block/${dev#/dev/}/device/timeout"
 recovered_since() {
 	ks_state_is "$sid" up || return 1
 	[ "$(ks_get "$sid" .recoveries)" -gt "$1" ] ||
-		dmesg | tail -n +"$2" | grep -q 'ABORT TASK'
+		grep -q 'ABORT TASK' <<<"$(dmesg | tail -n +"$2")"
+}
+
+# struck F MARK: fault F was injected (logged after dmesg line MARK).
+struck() {
+	grep -q "fault injected: $1" <<<"$(dmesg | tail -n +"$2")"
 }
 
 for f in rx_hdigest rx_ddigest rx_drop_data_in tx_ddigest tx_drop_data_out rx_drop_status; do
@@ -65,7 +70,7 @@ for f in rx_hdigest rx_ddigest rx_drop_data_in tx_ddigest tx_drop_data_out rx_dr
 	pid=$FIO_PID
 	wait_for 30 io_flowing "$dev" || fail "$f: no I/O on $dev"
 	echo 1 >"$knobs/$f"
-	wait_for 20 eval "dmesg | tail -n +$mark | grep -q 'fault injected: $f'" ||
+	wait_for 20 struck "$f" "$mark" ||
 		fail "$f: the fault never struck ($(cat "$knobs/$f") left)"
 	wait_for 60 recovered_since "$rec" "$mark" || {
 		ks_show "$sid"
