@@ -149,7 +149,7 @@ path_down() {
 
 ctlfifo=/tmp/erl2-target.ctl
 et_start --listen "127.0.0.1:$port" --listen "127.0.0.2:$port" --target-name "$iqn" \
-	--size-mb 64 --erl 2 --t2w "$t2w" --timeout 1200 --control "$ctlfifo"
+	--size-mb 64 --erl 2 --t2w "$t2w" --timeout $((1200 + kills * 30)) --control "$ctlfifo"
 kiscsi_load
 mark=$(dmesg_mark)
 
