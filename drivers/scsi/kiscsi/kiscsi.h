@@ -461,8 +461,9 @@ struct kiscsi_conn {
  * @lock: protects @state, @dying and the @tmf fields it names
  * @info_lock: what kiscsictl list reports that control operations change
  *	(@params, @tsih, @nr_conns, each connection's local and remote
- *	address): written under it (and @mutex), read under it alone, so the
- *	list never waits for a login that hangs on a dead path
+ *	address): written under it (and under @mutex, but for the login that
+ *	creates the session, before anything can list it), read under it
+ *	alone, so the list never waits for a login that hangs on a dead path
  * @dying: logout has begun: no reconnect may be scheduled
  * @cmdsn: CmdSN of the next command; taken with a cmpxchg under the chosen
  *	connection's send_lock, so each connection sends in CmdSN order and
