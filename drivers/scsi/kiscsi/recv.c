@@ -1052,6 +1052,48 @@ static int recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
 	return consumed;
 }
 
+/*
+ * Bytes still to come before the PDU being received can be finished: its
+ * header, or its data with padding and digest. Only this PDU's: nothing
+ * says another follows.
+ */
+static u32 rx_pdu_left(const struct kiscsi_conn *conn)
+{
+	u32 tail = conn->ddgst && conn->rx.dlen ? ISCSI_DIGEST_SIZE : 0;
+
+	switch (conn->rx.state) {
+	case KISCSI_RX_BHS:
+	case KISCSI_RX_AHS:
+		return conn->rx.hdr_len - conn->rx.got;
+	case KISCSI_RX_DATA:
+		return conn->rx.dlen - conn->rx.got + conn->rx.pad + tail;
+	case KISCSI_RX_PAD:
+		return conn->rx.pad - conn->rx.got + tail;
+	case KISCSI_RX_DDIGEST:
+		return ISCSI_DIGEST_SIZE - conn->rx.got;
+	}
+	return 1;
+}
+
+/*
+ * Wake io_work when the rest of the PDU is in the socket, not at each
+ * segment of it. tcp_data_ready() calls sk_data_ready once sk_rcvlowat
+ * bytes wait, or the receive buffer or window is nearly full, or the FIN
+ * came (tcp_epollin_ready()): a lowat the peer cannot reach does not stall
+ * us. Without it a 128 KiB Data-In over loopback woke io_work for each of
+ * the pieces it arrived in, about 20 per read, and kiscsi read at half
+ * open-iscsi's speed (which reads in the softirq, waking no one). Capped
+ * at a quarter of the receive buffer, which tcp_set_rcvlowat() would grow
+ * (not exported to modules). Written with the socket owned: TCP reads it
+ * under the same lock.
+ */
+static void rx_set_lowat(struct kiscsi_conn *conn, struct sock *sk)
+{
+	u32 want = min_t(u32, rx_pdu_left(conn), READ_ONCE(sk->sk_rcvbuf) >> 2);
+
+	WRITE_ONCE(sk->sk_rcvlowat, max_t(u32, want, 1));
+}
+
 /**
  * kiscsi_recv() - take what the socket has for this connection
  * @conn: connection, in full feature phase
@@ -1073,6 +1115,8 @@ int kiscsi_recv(struct kiscsi_conn *conn)
 	if (!consumed && (READ_ONCE(sock->sk->sk_shutdown) & RCV_SHUTDOWN) &&
 	    skb_queue_empty(&sock->sk->sk_receive_queue))
 		consumed = -ESHUTDOWN;
+	else
+		rx_set_lowat(conn, sock->sk);
 	release_sock(sock->sk);
 	if (consumed < 0)
 		return consumed;
