@@ -238,6 +238,7 @@ enum {
 	KISCSI_CONN_ASYNC_TEXT,	/* async_work: renegotiate (AsyncEvent 4) */
 	KISCSI_CONN_ASYNC_TIMES, /* recover after @async_t2w, not DefaultTime2Wait */
 	KISCSI_CONN_CID_OUT,	/* failed, logged out on another connection */
+	KISCSI_CONN_NO_LOGIN,	/* being removed: no login of it may start */
 };
 
 /* The flags that ask the sender for one of the connection's own PDUs. */
@@ -457,6 +458,13 @@ struct kiscsi_conn {
  * @node: link in the module's session list, under kiscsi_sessions_mutex
  * @mutex: serializes control operations (login, logout, conn add/del,
  *	reconnects) on the session
+ * @login_lock: protects @login_sock and @login_conn; held while a login
+ *	is aborted, so the login cannot release the socket meanwhile
+ * @login_sock: the socket a login (under @mutex) is connecting or logging
+ *	in on, which a logout or conn del aborts rather than wait for @mutex
+ *	until the login times out; NULL when none
+ * @login_conn: the connection @login_sock is for (the leading one in a
+ *	session recovery)
  * @state: KISCSI_SESSION_STATE_*; written under @lock, read locklessly
  * @lock: protects @state, @dying and the @tmf fields it names
  * @info_lock: what kiscsictl list reports that control operations change
@@ -526,6 +534,9 @@ struct kiscsi_session {
 	struct Scsi_Host *shost;
 	struct list_head node;
 	struct mutex mutex;		/* control operations */
+	struct mutex login_lock;	/* @login_sock, @login_conn */
+	struct socket *login_sock;
+	struct kiscsi_conn *login_conn;
 
 	spinlock_t lock;		/* state, dying, tmf fields */
 	spinlock_t info_lock;		/* what list reports */
@@ -661,6 +672,9 @@ struct kiscsi_login {
 };
 
 /* login.c */
+int kiscsi_sock_open(const struct kiscsi_addr *addr, unsigned int timeout,
+		     struct socket **sockp);
+int kiscsi_sock_dial(struct socket *sock, const struct kiscsi_addr *addr);
 int kiscsi_sock_connect(const struct kiscsi_addr *addr, unsigned int timeout,
 			struct socket **sockp);
 int kiscsi_login_run(struct kiscsi_login *l);

@@ -34,15 +34,15 @@
 #define DISCOVERY_TEXT_MAX SZ_1M	/* SendTargets answer we accept */
 
 /**
- * kiscsi_sock_connect() - open a TCP connection to a portal
- * @addr: the portal
- * @timeout: seconds to connect, and for each send or receive during login
- * @sockp: the connected socket, blocking, with Nagle off
+ * kiscsi_sock_open() - a TCP socket for a portal, not yet connected
+ * @addr: the portal (and the local address or interface of its path)
+ * @timeout: seconds for each send or receive during login
+ * @sockp: the socket, blocking, with Nagle off, bound to the path
  *
- * Return: 0 or a negative errno (-ETIMEDOUT, -ECONNREFUSED...).
+ * Return: 0 or a negative errno (-ENODEV, -EADDRNOTAVAIL...).
  */
-int kiscsi_sock_connect(const struct kiscsi_addr *addr, unsigned int timeout,
-			struct socket **sockp)
+int kiscsi_sock_open(const struct kiscsi_addr *addr, unsigned int timeout,
+		     struct socket **sockp)
 {
 	int len = addr->ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						 : sizeof(struct sockaddr_in);
@@ -80,16 +80,52 @@ int kiscsi_sock_connect(const struct kiscsi_addr *addr, unsigned int timeout,
 		if (ret)
 			goto err;
 	}
-	ret = kernel_connect(sock, (struct sockaddr *)&addr->ss, len, 0);
-	if (ret) {
-		if (ret == -EINPROGRESS || ret == -EAGAIN)
-			ret = -ETIMEDOUT;
-		goto err;
-	}
 	*sockp = sock;
 	return 0;
 err:
 	sock_release(sock);
+	return ret;
+}
+
+/**
+ * kiscsi_sock_dial() - connect a socket from kiscsi_sock_open()
+ * @sock: the socket; its send timeout bounds the connect
+ * @addr: the portal it was opened for
+ *
+ * Return: 0 or a negative errno (-ETIMEDOUT, -ECONNREFUSED, -ECONNABORTED
+ * when aborted...).
+ */
+int kiscsi_sock_dial(struct socket *sock, const struct kiscsi_addr *addr)
+{
+	int len = addr->ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in);
+	int ret = kernel_connect(sock, (struct sockaddr *)&addr->ss, len, 0);
+
+	if (ret == -EINPROGRESS || ret == -EAGAIN)
+		ret = -ETIMEDOUT;
+	return ret;
+}
+
+/**
+ * kiscsi_sock_connect() - open a TCP connection to a portal
+ * @addr: the portal
+ * @timeout: seconds to connect, and for each send or receive during login
+ * @sockp: the connected socket, blocking, with Nagle off
+ *
+ * Return: 0 or a negative errno (-ETIMEDOUT, -ECONNREFUSED...).
+ */
+int kiscsi_sock_connect(const struct kiscsi_addr *addr, unsigned int timeout,
+			struct socket **sockp)
+{
+	int ret = kiscsi_sock_open(addr, timeout, sockp);
+
+	if (ret)
+		return ret;
+	ret = kiscsi_sock_dial(*sockp, addr);
+	if (ret) {
+		sock_release(*sockp);
+		*sockp = NULL;
+	}
 	return ret;
 }
 

@@ -25,6 +25,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include <net/tcp.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_eh.h>
 #include <scsi/scsi_host.h>
@@ -108,25 +109,119 @@ static void session_set_state(struct kiscsi_session *sess,
 	kiscsi_session_changed(sess);
 }
 
-/* Connect and log in, following redirects; returns the logged-in socket. */
-static int session_connect(struct kiscsi_session *sess, struct kiscsi_login *l,
-			   unsigned int timeout, struct socket **sockp)
+/*
+ * A login under sess->mutex blocks for up to the session's timeout at each
+ * step (connect, every exchange), and on a dead path each step takes that
+ * long. A logout or conn del does not wait for it: the login's socket is
+ * published here, and they abort it (session_abort_login()).
+ */
+
+/* The login on @sock is over: it can no longer be aborted; released if @release. */
+static void login_sock_done(struct kiscsi_session *sess, struct socket *sock, bool release)
+{
+	mutex_lock(&sess->login_lock);
+	if (sess->login_sock == sock) {
+		sess->login_sock = NULL;
+		sess->login_conn = NULL;
+	}
+	mutex_unlock(&sess->login_lock);
+	if (release)
+		sock_release(sock);
+}
+
+/*
+ * Open a socket for a login of @conn (NULL: the session's first) and
+ * connect it, abortable from the moment it exists. -ECANCELED when the
+ * logout or conn del that would abort it came first. One login at a time:
+ * under sess->mutex, or before the session can be found.
+ */
+static int login_connect(struct kiscsi_session *sess, struct kiscsi_conn *conn,
+			 const struct kiscsi_addr *addr, unsigned int timeout,
+			 struct socket **sockp)
+{
+	struct socket *sock;
+	int ret;
+
+	ret = kiscsi_sock_open(addr, timeout, &sock);
+	if (ret)
+		return ret;
+	mutex_lock(&sess->login_lock);
+	if (READ_ONCE(sess->dying) ||
+	    (conn && test_bit(KISCSI_CONN_NO_LOGIN, &conn->flags))) {
+		ret = -ECANCELED;
+	} else {
+		sess->login_sock = sock;
+		sess->login_conn = conn;
+	}
+	mutex_unlock(&sess->login_lock);
+	if (!ret)
+		ret = kiscsi_sock_dial(sock, addr);
+	if (ret) {
+		login_sock_done(sess, sock, true);
+		return ret;
+	}
+	*sockp = sock;
+	return 0;
+}
+
+/*
+ * Abort the login in progress for @conn (any, when NULL). Its socket is
+ * reset with tcp_abort(), what ss -K does: a connect, send or receive
+ * blocked on it returns -ECONNABORTED at once. The caller has first set
+ * what keeps the next login from starting (sess->dying, or the
+ * connection's KISCSI_CONN_NO_LOGIN): login_connect() checks it under
+ * login_lock, so a login either sees it or is seen here.
+ */
+static void session_abort_login(struct kiscsi_session *sess, struct kiscsi_conn *conn)
+{
+	mutex_lock(&sess->login_lock);
+	if (sess->login_sock && (!conn || sess->login_conn == conn)) {
+		pr_info("session %u: aborting the login in progress\n", sess->shost->host_no);
+		tcp_abort(sess->login_sock->sk, ECONNABORTED);
+	}
+	mutex_unlock(&sess->login_lock);
+}
+
+static const char *connect_errmsg(int ret)
+{
+	switch (ret) {
+	case -ETIMEDOUT:
+		return "connection to the portal timed out";
+	case -ECONNREFUSED:
+		return "connection refused by the portal";
+	case -ENODEV:
+		return "no such interface";
+	case -EADDRNOTAVAIL:
+		return "source address not available";
+	case -ECANCELED:
+	case -ECONNABORTED:
+		return "aborted by a logout or connection removal";
+	default:
+		return "cannot connect to the portal";
+	}
+}
+
+/*
+ * Connect and log in @conn (NULL: the session's first login), following
+ * redirects; returns the logged-in socket.
+ */
+static int session_connect(struct kiscsi_session *sess, struct kiscsi_conn *conn,
+			   struct kiscsi_login *l, unsigned int timeout,
+			   struct socket **sockp)
 {
 	struct kiscsi_addr addr = sess->portal;
 	int ret, hops = 0;
 
 	for (;;) {
-		ret = kiscsi_sock_connect(&addr, timeout, &l->sock);
+		ret = login_connect(sess, conn, &addr, timeout, &l->sock);
 		if (ret) {
-			l->errmsg = ret == -ETIMEDOUT ? "connection to the portal timed out" :
-				    ret == -ECONNREFUSED ? "connection refused by the portal" :
-				    "cannot connect to the portal";
+			l->errmsg = connect_errmsg(ret);
 			return ret;
 		}
 		ret = kiscsi_login_run(l);
+		login_sock_done(sess, l->sock, ret != 0);
 		if (!ret)
 			break;
-		sock_release(l->sock);
 		l->sock = NULL;
 		if (ret != -EREMOTE)
 			return ret;
@@ -182,16 +277,13 @@ static int conn_login(struct kiscsi_session *sess, struct kiscsi_conn *conn,
 	 * for reassignment (7.2.2; 0 for a connection never started).
 	 */
 	l->exp_statsn = conn->ack_statsn;
-	ret = kiscsi_sock_connect(&conn->remote, sess->timeout, &l->sock);
+	ret = login_connect(sess, conn, &conn->remote, sess->timeout, &l->sock);
 	if (ret) {
-		*errmsg = ret == -ETIMEDOUT ? "connection to the portal timed out" :
-			  ret == -ECONNREFUSED ? "connection refused by the portal" :
-			  ret == -ENODEV ? "no such interface" :
-			  ret == -EADDRNOTAVAIL ? "source address not available" :
-			  "cannot connect to the portal";
+		*errmsg = connect_errmsg(ret);
 		goto out;
 	}
 	ret = kiscsi_login_run(l);
+	login_sock_done(sess, l->sock, false);
 	if (!ret && l->tsih != sess->tsih) {
 		l->errmsg = "target answered with another session's TSIH";
 		ret = -EPROTO;
@@ -474,6 +566,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	sess = shost_priv(shost);
 	sess->shost = shost;
 	mutex_init(&sess->mutex);
+	mutex_init(&sess->login_lock);
 	spin_lock_init(&sess->lock);
 	spin_lock_init(&sess->info_lock);
 	INIT_LIST_HEAD(&sess->node);
@@ -500,7 +593,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	l->neg_flags = KISCSI_NEG_LEADING;
 	memcpy(l->isid, sess->isid, sizeof(l->isid));
 	l->cmdsn = 1;
-	ret = session_connect(sess, l, req->timeout, &sock);
+	ret = session_connect(sess, NULL, l, req->timeout, &sock);
 	if (ret) {
 		*errmsg = l->errmsg;
 		goto err_alloc;
@@ -923,7 +1016,7 @@ static int session_relogin(struct kiscsi_session *sess, const char **errmsg)
 	l->tsih = 0;	/* 6.3.5: same ISID, TSIH 0: reinstate the session */
 	l->cid = lead->cid;
 	l->cmdsn = atomic_read(&sess->cmdsn);
-	ret = session_connect(sess, l, sess->timeout, &sock);
+	ret = session_connect(sess, lead, l, sess->timeout, &sock);
 	if (ret) {
 		*errmsg = l->errmsg;
 		goto out;
@@ -999,6 +1092,9 @@ static void session_recovery_work(struct work_struct *work)
 		session_set_io_cpus(sess);
 		goto out;
 	}
+	/* The login was aborted by the logout: no next try. */
+	if (READ_ONCE(sess->dying))
+		goto out;
 	if (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_RECOVERY &&
 	    time_after(jiffies, sess->recovery_start + sess->replacement_timeout * HZ)) {
 		/* Queued I/O fails now; logging back in goes on until logout. */
@@ -1107,6 +1203,9 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 		return -ENOENT;
 	}
 	conn = sess->conns[cid];
+	/* A reconnect of it holding the mutex in a login: cut it short. */
+	set_bit(KISCSI_CONN_NO_LOGIN, &conn->flags);
+	session_abort_login(sess, conn);
 	mutex_lock(&sess->mutex);
 	if (!live_conns(sess, conn)) {
 		*errmsg = "this is the last connection: log the session out instead";
@@ -1135,6 +1234,8 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 	pr_info("session %u conn %u: removed\n", sid, cid);
 	kiscsi_session_changed(sess);
 out:
+	/* Removed, or kept (and its reconnect tries again): logins may start. */
+	clear_bit(KISCSI_CONN_NO_LOGIN, &conn->flags);
 	mutex_unlock(&sess->mutex);
 	kiscsi_session_put(sess);
 	return ret;
@@ -1149,6 +1250,8 @@ static void session_destroy(struct kiscsi_session *sess)
 	spin_lock_bh(&sess->lock);
 	sess->dying = true;
 	spin_unlock_bh(&sess->lock);
+	/* A reconnect or recovery in a login (on a dead path, for long). */
+	session_abort_login(sess, NULL);
 	/* Outside the mutex: a reconnect or recovery may be waiting for it. */
 	for (i = 0; i < sess->nr_conns; i++) {
 		cancel_delayed_work_sync(&sess->conns[i]->reconnect_work);

@@ -40,7 +40,9 @@
 # commands must move to connection 0 while it cannot log in, with no I/O
 # error and no session recovery, after the Time2Wait of 2 s the target's
 # Logout Response asks for (11.15.2); once the path is back, it must come
-# back by itself.
+# back by itself. Then, the path down again and connection 1 reset while
+# idle, `conn del -c 1` while its login waits in connect must abort that
+# login (< 3 s) and leave a session of one connection, up.
 #
 # Each kill's pause (fio's largest completion latency) is printed as
 # "pause_ms=N erl=2 conns=N kill=K" with a summary per connection count: a
@@ -147,6 +149,38 @@ path_down() {
 	echo "pathdown_pause_ms=$p moved_ms=$moved_ms logout_to_reassign_ms=$waited list_max_ms=$list_max"
 }
 
+# conn_del_in_login SID: connection 1's path goes down and the connection
+# is reset with nothing outstanding, so it logs in again by itself; while
+# that login's connect hangs (5 s, the SYN dropped) under the session's
+# mutex, `conn del -c 1` must abort it rather than wait for it.
+conn_del_in_login() {
+	local sid=$1 cmark la out t0 dt
+	cmark=$(dmesg_mark)
+	la=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .local')
+	tc_cut_addr 127.0.0.2
+	out=$(ss -K -tn "sport = :${la##*:} and dport = :$port")
+	grep -q ":${la##*:}" <<<"$out" || fail "ss -K: no socket $la"
+	wait_for 20 syn_sent_to 127.0.0.2 ||
+		fail "conn del: connection 1 did not try to connect again"
+	t0=$(date +%s%N)
+	"$ctl" conn del -s "$sid" -c 1 >&2 || fail "conn del -c 1 failed"
+	dt=$((($(date +%s%N) - t0) / 1000000))
+	log "conn del during connection 1's login took $dt ms"
+	dmesg_has "$cmark" "session $sid: aborting the login in progress" ||
+		fail "conn del did not abort connection 1's login"
+	[ "$dt" -lt 3000 ] || fail "conn del waited $dt ms for connection 1's login"
+	tc_restore
+	[ "$(ks_get "$sid" '.connections | length')" -eq 1 ] ||
+		fail "conn del: $(ks_get "$sid" '.connections | length') connections listed, not 1"
+	ks_state_is "$sid" up || fail "session $sid is $(ks_get "$sid" .state) after conn del"
+	echo "conn_del_in_login_ms=$dt"
+}
+
+# syn_sent_to ADDR: a connect to ADDR:$port is in progress (for wait_for).
+syn_sent_to() {
+	grep -q "$1:$port" <<<"$(ss -tn state syn-sent)"
+}
+
 ctlfifo=/tmp/erl2-target.ctl
 et_start --listen "127.0.0.1:$port" --listen "127.0.0.2:$port" --target-name "$iqn" \
 	--size-mb 64 --erl 2 --t2w "$t2w" --timeout $((1200 + kills * 30)) --control "$ctlfifo"
@@ -224,6 +258,7 @@ for nc in 1 2; do
 		log "kills recovered on the other connection: $outs of $kills"
 		[ "$outs" -gt 0 ] || fail "no kill was recovered on the surviving connection"
 		path_down "$sid" "$tsih" "$dev"
+		conn_del_in_login "$sid"
 	fi
 	ks_show "$sid"
 	rec=$(ks_get "$sid" .recoveries)

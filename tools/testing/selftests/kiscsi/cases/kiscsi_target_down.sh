@@ -14,6 +14,8 @@
 # 3. Silence (tc drops every packet of port 3260 for 22 s): only the
 #    NOP-Out ping can notice ("ping timed out"); the session recovers once
 #    the network is back, fio again without an error.
+# 4. Silence again, and logout -a while the recovery's login is in its
+#    connect (20 s timeout): the login is aborted, the logout takes < 10 s.
 # At the end the module unloads. (A connection killed under verified I/O
 # while the target is fine is kiscsi_recovery's: 5 kills per session shape.)
 
@@ -153,6 +155,33 @@ grep -E 'err=|verify' "$KISCSI_TMP/silence.fio" | head -n 5 >&2 || true
 grep -Eq 'err= *[1-9]|verify: bad|verify failed' "$KISCSI_TMP/silence.fio" && fail "3: fio errors"
 pattern_check pat "$DEV" $((56 * 1024))
 kctl logout -a
+kiscsi_assert_clean
+wait_for 60 lio_no_sessions "$iqn" || log "LIO still lists a session: $(lio_sessions "$iqn")"
+
+log "4: logout -a while the recovery's login waits on the silent path"
+# The login's connect would wait its 20 s (-t 20) under sess->mutex; the
+# logout aborts it instead of waiting for it.
+login_with_pattern -t 20
+m4=$(dmesg_mark)
+fio_start stuck --rw=randread --bs=64k --time_based --runtime=300
+tc qdisc add dev lo root handle 1: prio
+tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip dport 3260 0xffff action drop
+tc filter add dev lo parent 1: protocol ip prio 2 u32 match ip sport 3260 0xffff action drop
+wait_for 30 dmesg_has "$m4" "session $SID conn 0: ping timed out" ||
+	fail "4: no 'ping timed out' within 30 s"
+# DefaultTime2Wait (2) passes, then the connect starts and hangs.
+sleep 5
+state_is "$SID" recovery || fail "4: session not in recovery: $(kiscsi_session "$SID")"
+t0=$(now_ms)
+timeout 60 "$KCTL" logout -a >&2 || fail "4: logout -a failed or hung"
+dt=$(($(now_ms) - t0))
+log "4: logout took $dt ms"
+dmesg_has "$m4" "session $SID: aborting the login in progress" ||
+	fail "4: the login in progress was not aborted"
+[ "$dt" -lt 10000 ] || fail "4: logout waited $dt ms for the login's connect"
+wait_pid_bounded "$FIO_PID" 30
+log "4: fio ended with exit $WAIT_RC"
+tc qdisc del dev lo root
 kiscsi_assert_clean
 wait_for 60 lio_no_sessions "$iqn" || log "LIO still lists a session: $(lio_sessions "$iqn")"
 
