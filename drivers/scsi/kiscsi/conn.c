@@ -103,7 +103,7 @@ static void kiscsi_data_ready(struct sock *sk)
 
 	read_lock_bh(&sk->sk_callback_lock);
 	conn = sk->sk_user_data;
-	if (conn)
+	if (conn && kiscsi_rx_ready(conn, sk))
 		conn_queue_io_on(conn, WORK_CPU_UNBOUND);	/* this CPU */
 	read_unlock_bh(&sk->sk_callback_lock);
 }

@@ -703,6 +703,7 @@ void kiscsi_send_unlock(struct kiscsi_conn *conn);
 
 /* recv.c */
 int kiscsi_recv(struct kiscsi_conn *conn);
+bool kiscsi_rx_ready(struct kiscsi_conn *conn, struct sock *sk);
 void kiscsi_rx_reset(struct kiscsi_conn *conn);
 
 /* scsi.c */

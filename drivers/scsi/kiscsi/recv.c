@@ -23,6 +23,7 @@
 #include <linux/net.h>
 #include <linux/skbuff.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_host.h>
@@ -1092,6 +1093,61 @@ static void rx_set_lowat(struct kiscsi_conn *conn, struct sock *sk)
 	u32 want = min_t(u32, rx_pdu_left(conn), READ_ONCE(sk->sk_rcvbuf) >> 2);
 
 	WRITE_ONCE(sk->sk_rcvlowat, max_t(u32, want, 1));
+}
+
+struct rx_peek {
+	u8 bhs[ISCSI_HDR_LEN];
+	u32 got;
+};
+
+/* Copies the start of the first skb, consumes nothing (tcp_read_sock() stops). */
+static int rx_peek_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			 unsigned int offset, size_t len)
+{
+	struct rx_peek *p = desc->arg.data;
+	u32 n = min_t(size_t, len, ISCSI_HDR_LEN);
+
+	if (!skb_copy_bits(skb, offset, p->bhs, n))
+		p->got = n;
+	return 0;
+}
+
+/**
+ * kiscsi_rx_ready() - is it worth waking io_work for what has arrived?
+ * @conn: connection, in full feature phase
+ * @sk: its socket, locked (sk_data_ready is called with it locked)
+ *
+ * Between PDUs io_work waits for a header (sk_rcvlowat 48), and targets
+ * often send a PDU's header and its data as separate segments: a 4 KiB
+ * read woke io_work twice, once for the header alone. When the next PDU's
+ * header is in, its lengths say how much the whole PDU is, and io_work is
+ * woken once that much is there (tcp_epollin_ready(), the test TCP itself
+ * makes, so a full buffer or window still wakes it). The header is only a
+ * hint here, untrusted and capped: io_work checks it when it reads it.
+ *
+ * Return: false when the PDU has more to come and TCP will call again.
+ */
+bool kiscsi_rx_ready(struct kiscsi_conn *conn, struct sock *sk)
+{
+	read_descriptor_t desc = { .count = 1 };
+	struct rx_peek p = { .got = 0 };
+	const struct iscsi_hdr *h = (const struct iscsi_hdr *)p.bhs;
+	u32 dlen, want;
+
+	lockdep_assert(lockdep_sock_is_held(sk));
+	/* io_work is in a PDU: its own sk_rcvlowat says how much it needs. */
+	if (conn->rx.state != KISCSI_RX_BHS || conn->rx.got)
+		return true;
+	desc.arg.data = &p;
+	conn->sock->ops->read_sock(sk, &desc, rx_peek_actor);
+	if (p.got < ISCSI_HDR_LEN)
+		return true;
+	dlen = ntoh24(h->dlength);
+	want = ISCSI_HDR_LEN + h->hlength * 4 + (conn->hdgst ? ISCSI_DIGEST_SIZE : 0) +
+	       ALIGN(dlen, ISCSI_PAD_LEN) + (conn->ddgst && dlen ? ISCSI_DIGEST_SIZE : 0);
+	want = min_t(u32, want, READ_ONCE(sk->sk_rcvbuf) >> 2);
+	WRITE_ONCE(sk->sk_rcvlowat, max_t(u32, want, 1));
+	return tcp_epollin_ready(sk, want);
 }
 
 /**
