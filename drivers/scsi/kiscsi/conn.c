@@ -450,6 +450,8 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	struct sockaddr_storage local;
 	struct sock *sk = sock->sk;
 
+	/* Logins are serialized by it; conn->local is written under info_lock too. */
+	lockdep_assert_held(&conn->sess->mutex);
 	/* Our MaxRecvDataSegmentLength is the session's: sized once. */
 	if (!conn->rx.buf && !kiscsi_fail_alloc())
 		conn->rx.buf = kvmalloc(params->max_recv_dlength, GFP_KERNEL);

@@ -377,6 +377,8 @@ static void task_reassigned(struct kiscsi_task *task)
  */
 static void task_move(struct kiscsi_task *task, struct kiscsi_conn *via)
 {
+	/* Held by the reassigning thread, which may not be this one. */
+	lockdep_assert(mutex_is_locked(&via->sess->tmf.mutex));
 	task->tx_tmfs = READ_ONCE(via->tmfs);
 	WRITE_ONCE(task->conn, via);
 }
