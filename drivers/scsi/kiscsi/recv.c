@@ -1123,7 +1123,8 @@ static int rx_peek_actor(read_descriptor_t *desc, struct sk_buff *skb,
  * header is in, its lengths say how much the whole PDU is, and io_work is
  * woken once that much is there (tcp_epollin_ready(), the test TCP itself
  * makes, so a full buffer or window still wakes it). The header is only a
- * hint here, untrusted and capped: io_work checks it when it reads it.
+ * hint here: a length io_work would refuse wakes it at once to refuse it,
+ * and io_work checks the rest when it reads the header.
  *
  * Return: false when the PDU has more to come and TCP will call again.
  */
@@ -1143,6 +1144,9 @@ bool kiscsi_rx_ready(struct kiscsi_conn *conn, struct sock *sk)
 	if (p.got < ISCSI_HDR_LEN)
 		return true;
 	dlen = ntoh24(h->dlength);
+	/* A length io_work refuses: let it say so now, not after a ping. */
+	if (dlen > conn->max_recv_dlength || h->hlength * 4 > KISCSI_AHS_MAX)
+		return true;
 	want = ISCSI_HDR_LEN + h->hlength * 4 + (conn->hdgst ? ISCSI_DIGEST_SIZE : 0) +
 	       ALIGN(dlen, ISCSI_PAD_LEN) + (conn->ddgst && dlen ? ISCSI_DIGEST_SIZE : 0);
 	want = min_t(u32, want, READ_ONCE(sk->sk_rcvbuf) >> 2);
