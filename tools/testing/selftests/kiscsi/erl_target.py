@@ -1512,6 +1512,20 @@ class Server:
                         list(sess.conns.values())
                     threading.Timer(0.3, self.drop_conns, (victims,)).start()
 
+    def bad_dlen(self, cid):
+        """bad-dlen CID: a NOP-In header claiming 16 MiB - 1 of data, none sent."""
+        with self.t.lock:
+            for sess in list(self.t.sessions.values()):
+                c = sess.conns.get(cid)
+                if sess.discovery or sess.closed or c is None or c.dead:
+                    continue
+                exp, mx = self.sn_fields(sess)
+                hdr = bytearray(pdu(0x20, 0x80, 0, 0, b"", ZERO8, RSVD, RSVD,
+                                    c.statsn, exp, mx))
+                hdr[5:8] = b"\xff\xff\xff"
+                c.send(bytes(hdr))
+                self.log("bad_dlen_sent", cid=cid, **sess.sid())
+
     def drop_conns(self, victims):
         with self.t.lock:
             for c in victims:
@@ -1535,6 +1549,9 @@ class Server:
                         with self.t.lock:
                             self.logout_t2w = int(words[1])
                         self.log("control", line=line.strip())
+                    elif len(words) == 2 and words[0] == "bad-dlen" and \
+                            words[1].isdigit():
+                        self.bad_dlen(int(words[1]))
                     elif words:
                         self.async_msg(line.strip())
 

@@ -24,6 +24,9 @@
 #    reinstated by its own login when it had none.
 #  - AsyncEvent 3 (Time2Wait 1): the target drops both; both are recovered
 #    by connection recovery, the session is not.
+#  - Not an async event: a NOP-In header on idle CID 1 claiming 16 MiB - 1
+#    of data, and nothing after it: refused within 3 s (one log line), CID
+#    1 recovered.
 # Session of 1 connection at ErrorRecoveryLevel 0:
 #  - AsyncEvent 1: with no other connection, it logs out with "close the
 #    session" and the session logs in again (a new session at the target).
@@ -158,6 +161,19 @@ io_end async-dropall
 ks_show "$sid"
 disk_sha_check "$dev"
 et_assert_clean
+
+# A header whose DataSegmentLength is above our MaxRecvDataSegmentLength,
+# on an idle CID 1, with nothing after it: refused at once (not when the
+# silence makes a ping time out, 15 s later); CID 1 is recovered.
+m=$(dmesg_mark)
+crec=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .recoveries')
+echo "bad-dlen 1" >"$ctlfifo"
+wait_for 10 tlog_above '.event == "bad_dlen_sent"' 0 || fail "the target sent no bad header"
+wait_for 3 dmesg_has "$m" "NOP-In data segment 16777215 above MaxRecvDataSegmentLength" ||
+	fail "a header with DataSegmentLength 16 MiB - 1 was not refused within 3 s"
+wait_for 30 ks_up "$sid" 2 || { ks_show "$sid"; fail "CID 1 not back after the bad header"; }
+[ "$(ks_get "$sid" '.connections[] | select(.cid == 1) | .recoveries')" -gt "$crec" ] ||
+	fail "the bad header did not recover CID 1"
 "$ctl" logout -s "$sid" >/dev/null
 
 # ---- 1 connection, ErrorRecoveryLevel 0
