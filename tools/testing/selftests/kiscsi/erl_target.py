@@ -1513,18 +1513,25 @@ class Server:
                     threading.Timer(0.3, self.drop_conns, (victims,)).start()
 
     def bad_dlen(self, cid):
-        """bad-dlen CID: a NOP-In header claiming 16 MiB - 1 of data, none sent."""
-        with self.t.lock:
-            for sess in list(self.t.sessions.values()):
-                c = sess.conns.get(cid)
-                if sess.discovery or sess.closed or c is None or c.dead:
-                    continue
-                exp, mx = self.sn_fields(sess)
-                hdr = bytearray(pdu(0x20, 0x80, 0, 0, b"", ZERO8, RSVD, RSVD,
-                                    c.statsn, exp, mx))
-                hdr[5:8] = b"\xff\xff\xff"
-                c.send(bytes(hdr))
-                self.log("bad_dlen_sent", cid=cid, **sess.sid())
+        """bad-dlen CID: an unsolicited NOP-In (the initiator's idle timer
+        starts again), then 0.5 s later a NOP-In header claiming 16 MiB - 1
+        of data, with none sent."""
+        for bad in (False, True):
+            with self.t.lock:
+                for sess in list(self.t.sessions.values()):
+                    c = sess.conns.get(cid)
+                    if sess.discovery or sess.closed or c is None or c.dead:
+                        continue
+                    exp, mx = self.sn_fields(sess)
+                    hdr = bytearray(pdu(0x20, 0x80, 0, 0, b"", ZERO8, RSVD, RSVD,
+                                        c.statsn, exp, mx))
+                    if bad:
+                        hdr[5:8] = b"\xff\xff\xff"
+                    c.send(bytes(hdr))
+                    if bad:
+                        self.log("bad_dlen_sent", cid=cid, **sess.sid())
+            if not bad:
+                time.sleep(0.5)
 
     def drop_conns(self, victims):
         with self.t.lock:
