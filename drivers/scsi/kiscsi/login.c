@@ -33,6 +33,12 @@
 #define MAX_LOGIN_ROUNDS 16		/* requests per stage before we give up */
 #define DISCOVERY_TEXT_MAX SZ_1M	/* SendTargets answer we accept */
 
+static int addr_len(const struct kiscsi_addr *addr)
+{
+	return addr->ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					      : sizeof(struct sockaddr_in);
+}
+
 /**
  * kiscsi_sock_open() - a TCP socket for a portal, not yet connected
  * @addr: the portal (and the local address or interface of its path)
@@ -44,8 +50,7 @@
 int kiscsi_sock_open(const struct kiscsi_addr *addr, unsigned int timeout,
 		     struct socket **sockp)
 {
-	int len = addr->ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						 : sizeof(struct sockaddr_in);
+	int len = addr_len(addr);
 	struct socket *sock;
 	struct sock *sk;
 	int ret;
@@ -97,9 +102,7 @@ err:
  */
 int kiscsi_sock_dial(struct socket *sock, const struct kiscsi_addr *addr)
 {
-	int len = addr->ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						 : sizeof(struct sockaddr_in);
-	int ret = kernel_connect(sock, (struct sockaddr *)&addr->ss, len, 0);
+	int ret = kernel_connect(sock, (struct sockaddr *)&addr->ss, addr_len(addr), 0);
 
 	if (ret == -EINPROGRESS || ret == -EAGAIN)
 		ret = -ETIMEDOUT;

@@ -1085,14 +1085,15 @@ static u32 rx_pdu_left(const struct kiscsi_conn *conn)
  * the pieces it arrived in, about 20 per read, and kiscsi read at half
  * open-iscsi's speed (which reads in the softirq, waking no one). Capped
  * at a quarter of the receive buffer, which tcp_set_rcvlowat() would grow
- * (not exported to modules). Written with the socket owned: TCP reads it
- * under the same lock.
+ * (not exported to modules). Written with the socket locked: TCP reads it
+ * under the same lock. Returns the lowat set.
  */
-static void rx_set_lowat(struct kiscsi_conn *conn, struct sock *sk)
+static u32 rx_set_lowat(struct sock *sk, u32 bytes)
 {
-	u32 want = min_t(u32, rx_pdu_left(conn), READ_ONCE(sk->sk_rcvbuf) >> 2);
+	u32 want = max_t(u32, min_t(u32, bytes, READ_ONCE(sk->sk_rcvbuf) >> 2), 1);
 
-	WRITE_ONCE(sk->sk_rcvlowat, max_t(u32, want, 1));
+	WRITE_ONCE(sk->sk_rcvlowat, want);
+	return want;
 }
 
 struct rx_peek {
@@ -1147,10 +1148,9 @@ bool kiscsi_rx_ready(struct kiscsi_conn *conn, struct sock *sk)
 	/* A length io_work refuses: let it say so now, not after a ping. */
 	if (dlen > conn->max_recv_dlength || h->hlength * 4 > KISCSI_AHS_MAX)
 		return true;
-	want = ISCSI_HDR_LEN + h->hlength * 4 + (conn->hdgst ? ISCSI_DIGEST_SIZE : 0) +
-	       ALIGN(dlen, ISCSI_PAD_LEN) + (conn->ddgst && dlen ? ISCSI_DIGEST_SIZE : 0);
-	want = min_t(u32, want, READ_ONCE(sk->sk_rcvbuf) >> 2);
-	WRITE_ONCE(sk->sk_rcvlowat, max_t(u32, want, 1));
+	want = rx_set_lowat(sk, ISCSI_HDR_LEN + h->hlength * 4 +
+				(conn->hdgst ? ISCSI_DIGEST_SIZE : 0) + ALIGN(dlen, ISCSI_PAD_LEN) +
+				(conn->ddgst && dlen ? ISCSI_DIGEST_SIZE : 0));
 	return tcp_epollin_ready(sk, want);
 }
 
@@ -1176,7 +1176,7 @@ int kiscsi_recv(struct kiscsi_conn *conn)
 	    skb_queue_empty(&sock->sk->sk_receive_queue))
 		consumed = -ESHUTDOWN;
 	else
-		rx_set_lowat(conn, sock->sk);
+		rx_set_lowat(sock->sk, rx_pdu_left(conn));
 	release_sock(sock->sk);
 	if (consumed < 0)
 		return consumed;
