@@ -488,12 +488,16 @@ struct kiscsi_conn {
  *	a slot's conn lives as long as the session (reconnects and conn-add
  *	reuse it), so the submission path may read @conns without a lock
  * @nr_conns: slots in @conns (== nr_hw_queues)
- * @portal: the portal the leading connection connects to
+ * @portal: the portal the leading connection connects to (after redirects)
  * @timeout: seconds for connect and each login exchange
  * @replacement_timeout: seconds of recovery before queued I/O fails
  * @recovery_work: session recovery: log the session back in
  * @recovery_start: jiffies when the current recovery began
  * @recovery_backoff: seconds between recovery attempts
+ * @lead_first: CID whose path a session recovery logs in on first: the
+ *	last leading connection's, or the next path's when that one failed
+ * @lead_tried: CIDs whose paths a session recovery tried in this round
+ *	(see relogin_candidate()); both under @mutex once it is queued
  * @recoveries: session recoveries so far
  * @blocked: the SCSI host's requests are blocked for recovery
  * @event_work: sends the session's description to the netlink events
@@ -560,6 +564,8 @@ struct kiscsi_session {
 	struct delayed_work recovery_work;
 	unsigned long recovery_start;
 	unsigned int recovery_backoff;
+	unsigned int lead_first;
+	unsigned long lead_tried;
 	atomic_t recoveries;
 	bool blocked;
 	struct work_struct event_work;

@@ -25,6 +25,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <net/tcp.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_eh.h>
@@ -202,14 +203,15 @@ static const char *connect_errmsg(int ret)
 }
 
 /*
- * Connect and log in @conn (NULL: the session's first login), following
- * redirects; returns the logged-in socket.
+ * Connect and log in the leading connection @conn (NULL: the session's
+ * first login) at @start, following redirects; returns the logged-in
+ * socket. The session's portal is where it ended.
  */
 static int session_connect(struct kiscsi_session *sess, struct kiscsi_conn *conn,
-			   struct kiscsi_login *l, unsigned int timeout,
-			   struct socket **sockp)
+			   struct kiscsi_login *l, const struct kiscsi_addr *start,
+			   unsigned int timeout, struct socket **sockp)
 {
-	struct kiscsi_addr addr = sess->portal;
+	struct kiscsi_addr addr = *start;
 	int ret, hops = 0;
 
 	for (;;) {
@@ -233,7 +235,11 @@ static int session_connect(struct kiscsi_session *sess, struct kiscsi_conn *conn
 			&l->redirect.ss);
 		addr = l->redirect;
 	}
+	spin_lock(&sess->info_lock);
 	sess->portal = addr;
+	if (conn)
+		conn->remote = addr;
+	spin_unlock(&sess->info_lock);
 	*sockp = l->sock;
 	return 0;
 }
@@ -326,6 +332,42 @@ static void session_set_io_cpus(struct kiscsi_session *sess)
 	}
 }
 
+/* Same family, address and port; unset (AF_UNSPEC) is the same as unset. */
+static bool sockaddr_same(const struct sockaddr_storage *a,
+			  const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	switch (a->ss_family) {
+	case AF_INET:
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr &&
+		       a4->sin_port == b4->sin_port;
+	case AF_INET6:
+		return ipv6_addr_equal(&a6->sin6_addr, &b6->sin6_addr) &&
+		       a6->sin6_port == b6->sin6_port &&
+		       a6->sin6_scope_id == b6->sin6_scope_id;
+	default:
+		return true;
+	}
+}
+
+/* @a and @b reach the target the same way: portal, source and interface. */
+static bool same_path(const struct kiscsi_addr *a, const struct kiscsi_addr *b)
+{
+	return sockaddr_same(&a->ss, &b->ss) && sockaddr_same(&a->src, &b->src) &&
+	       !strcmp(a->ifname, b->ifname);
+}
+
+/* @conn may lead a session recovery: not removed, and not being removed. */
+static bool may_lead(const struct kiscsi_conn *conn)
+{
+	return conn && !test_bit(KISCSI_CONN_REMOVED, &conn->flags) &&
+	       !test_bit(KISCSI_CONN_NO_LOGIN, &conn->flags);
+}
+
 /*
  * Block the host and start logging the whole session back in (7.1.5).
  *
@@ -339,7 +381,8 @@ static void session_set_io_cpus(struct kiscsi_session *sess)
  * LIO's DefaultTime2Wait of 2 s). Once LIO has closed one of them it ends
  * the old session itself, and the login finds nothing to reinstate.
  */
-static void session_start_recovery(struct kiscsi_session *sess, unsigned int t2w)
+static void session_start_recovery(struct kiscsi_session *sess, unsigned int t2w,
+				   struct kiscsi_conn *failed)
 {
 	unsigned int i, n = 0;
 
@@ -353,6 +396,25 @@ static void session_start_recovery(struct kiscsi_session *sess, unsigned int t2w
 		n += sess->conns[i] &&
 		     !test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags);
 	spin_unlock_bh(&sess->lock);
+	/*
+	 * The connection whose failure started it may have lost its path:
+	 * the login starts on the next connection with another path, if any.
+	 * Only the caller that moved the session out of UP gets here, and
+	 * recovery_work reads these once queued below.
+	 */
+	sess->lead_tried = 0;
+	if (failed && failed->cid == sess->lead_first) {
+		spin_lock(&sess->info_lock);	/* the paths */
+		for (i = 1; i < sess->nr_conns; i++) {
+			struct kiscsi_conn *c = sess->conns[(failed->cid + i) % sess->nr_conns];
+
+			if (may_lead(c) && !same_path(&c->remote, &failed->remote)) {
+				sess->lead_first = c->cid;
+				break;
+			}
+		}
+		spin_unlock(&sess->info_lock);
+	}
 	if (n > 1)
 		t2w = max_t(unsigned int, t2w, KISCSI_MCS_REINSTATE_WAIT);
 	atomic_inc(&sess->recoveries);
@@ -515,7 +577,7 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 
 recover_session:
 	/* Its held tasks are requeued by the session recovery. */
-	session_start_recovery(sess, sess->params.default_time2wait);
+	session_start_recovery(sess, sess->params.default_time2wait, NULL);
 	session_fail_conns(sess, "the session is recovered");
 out:
 	mutex_unlock(&sess->mutex);
@@ -553,8 +615,8 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	struct kiscsi_session *sess;
 	struct Scsi_Host *shost;
 	struct socket *sock;
-	unsigned int i, nslots;
-	int ret;
+	unsigned int i, p, want, nslots, lead = 0;
+	int ret = -ENOTCONN;
 
 	shost = scsi_host_alloc(&kiscsi_sht, sizeof(*sess));
 	l = kzalloc(sizeof(*l), GFP_KERNEL);
@@ -589,15 +651,36 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	put_unaligned_be16(shost->host_no, &sess->isid[4]);
 	atomic_set(&sess->cmdsn, 1);
 
-	l->proposal = &sess->proposal;
-	l->neg_flags = KISCSI_NEG_LEADING;
-	memcpy(l->isid, sess->isid, sizeof(l->isid));
-	l->cmdsn = 1;
-	ret = session_connect(sess, NULL, l, req->timeout, &sock);
+	/*
+	 * The first path that reaches the target takes the leading connection,
+	 * in the slot (the CID) its portal has in the round robin below, so a
+	 * session with several paths logs in with the first one down.
+	 */
+	want = min(nconns ? nconns : nportals, (unsigned int)KISCSI_MAX_CONNS);
+	for (p = 0; p < nportals; p++) {
+		for (i = 0; i < p && !same_path(&portals[i], &portals[p]); i++)
+			;
+		if (i < p)
+			continue;	/* that path was tried */
+		memset(l, 0, sizeof(*l));
+		l->proposal = &sess->proposal;
+		l->neg_flags = KISCSI_NEG_LEADING;
+		memcpy(l->isid, sess->isid, sizeof(l->isid));
+		lead = p < want ? p : 0;
+		l->cid = lead;
+		l->cmdsn = 1;
+		ret = session_connect(sess, NULL, l, &portals[p], req->timeout, &sock);
+		if (!ret)
+			break;
+		if (p + 1 < nportals)
+			pr_info("login to %s at %pISpc failed (%s), trying the next portal\n",
+				target, &portals[p].ss, l->errmsg);
+	}
 	if (ret) {
 		*errmsg = l->errmsg;
 		goto err_alloc;
 	}
+	sess->lead_first = lead;
 	spin_lock(&sess->info_lock);
 	sess->params = l->params;
 	sess->tsih = l->tsih;
@@ -605,11 +688,12 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	atomic_set(&sess->exp_cmdsn, l->exp_cmdsn);
 	atomic_set(&sess->max_cmdsn, l->max_cmdsn);
 
-	nslots = min3(nconns ? nconns : nportals, (unsigned int)KISCSI_MAX_CONNS,
-		      max(sess->params.max_connections, 1U));
-	if (nslots < (nconns ? nconns : nportals))
+	nconns = min(want, max(sess->params.max_connections, 1U));
+	if (nconns < want)
 		pr_info("session %u: the target allows %u connections\n",
 			shost->host_no, sess->params.max_connections);
+	/* Up to the leading connection's slot; any beyond @nconns stay removed. */
+	nslots = max(nconns, lead + 1);
 	mutex_lock(&sess->mutex);
 	for (i = 0; i < nslots; i++) {
 		sess->conns[i] = kiscsi_conn_alloc(sess, i);
@@ -625,9 +709,9 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 		spin_unlock(&sess->info_lock);
 	}
 	spin_lock(&sess->info_lock);
-	sess->conns[0]->remote = sess->portal;	/* after redirects */
+	sess->conns[lead]->remote = sess->portal;	/* after redirects */
 	spin_unlock(&sess->info_lock);
-	ret = kiscsi_conn_start(sess->conns[0], sock, &sess->params, l->exp_statsn);
+	ret = kiscsi_conn_start(sess->conns[lead], sock, &sess->params, l->exp_statsn);
 	if (ret) {
 		*errmsg = "out of memory";
 		sock_release(sock);
@@ -635,9 +719,12 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	}
 	/* The session is up from here: further connections may join it. */
 	session_set_state(sess, KISCSI_SESSION_STATE_UP);
-	for (i = 1; i < nslots; i++) {
+	for (i = 0, p = 1; i < nslots && p < nconns; i++) {
 		const char *err = NULL;
 
+		if (i == lead)
+			continue;
+		p++;
 		clear_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags);
 		if (conn_login(sess, sess->conns[i], &err)) {
 			pr_warn("session %u conn %u: login to %pISpc failed: %s; retrying\n",
@@ -675,7 +762,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	list_add_tail(&sess->node, &kiscsi_sessions);
 	mutex_unlock(&kiscsi_sessions_mutex);
 	pr_info("session %u: logged in to %s at %pISpc, %u connection%s\n",
-		shost->host_no, target, &sess->portal.ss, nslots, nslots > 1 ? "s" : "");
+		shost->host_no, target, &sess->portal.ss, nconns, nconns > 1 ? "s" : "");
 	*sid = shost->host_no;
 	WRITE_ONCE(sess->scanned, true);
 	kiscsi_session_changed(sess);	/* with its LUNs now */
@@ -764,7 +851,7 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 		return;
 	}
 	if (keep || !others) {
-		session_start_recovery(sess, t2w);
+		session_start_recovery(sess, t2w, conn);
 		session_fail_conns(sess, "the session is recovered");
 	}
 	kiscsi_conn_fail_tasks(conn, DID_REQUEUE << 16);
@@ -886,7 +973,7 @@ static void conn_logout_requested(struct kiscsi_conn *conn)
 		/* The session ended at the target: a new one, same ISID, now. */
 		pr_info("session %u: logged out at the target's request; logging in again\n",
 			sess->shost->host_no);
-		session_start_recovery(sess, 0);
+		session_start_recovery(sess, 0, NULL);
 		return;
 	}
 	ret = conn_login(sess, conn, &err);
@@ -980,7 +1067,7 @@ int kiscsi_session_reset(struct kiscsi_session *sess)
 	unsigned long end = jiffies + (sess->replacement_timeout + 60) * HZ;
 
 	pr_warn("session %u: reset by the SCSI error handler\n", sess->shost->host_no);
-	session_start_recovery(sess, sess->params.default_time2wait);
+	session_start_recovery(sess, sess->params.default_time2wait, NULL);
 	session_fail_conns(sess, "host reset");
 	while (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_RECOVERY &&
 	       !READ_ONCE(sess->dying) && time_before(jiffies, end))
@@ -988,23 +1075,44 @@ int kiscsi_session_reset(struct kiscsi_session *sess)
 	return READ_ONCE(sess->state) == KISCSI_SESSION_STATE_UP ? 0 : -EIO;
 }
 
-/* Log the leading connection in again: a new session instance, same ISID. */
-static int session_relogin(struct kiscsi_session *sess, const char **errmsg)
+/*
+ * The connection whose path a session recovery logs in on next: the
+ * session's connections in turn from @sess->lead_first, skipping a path
+ * (several connections may share one) already tried in this round, as
+ * @sess->lead_tried records. NULL when every path was tried.
+ */
+static struct kiscsi_conn *relogin_candidate(struct kiscsi_session *sess)
 {
-	struct kiscsi_conn *lead = NULL;
+	unsigned int n = sess->nr_conns, i, j;
+
+	lockdep_assert_held(&sess->mutex);
+	for (i = 0; i < n; i++) {
+		struct kiscsi_conn *c = sess->conns[(sess->lead_first + i) % n];
+		bool tried = false;
+
+		if (!may_lead(c))
+			continue;
+		for (j = 0; j < n && !tried; j++)
+			tried = (sess->lead_tried & BIT(j)) &&
+				same_path(&sess->conns[j]->remote, &c->remote);
+		if (!tried)
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * Log @lead in again as the leading connection, on its own path: a new
+ * session instance, same ISID.
+ */
+static int session_relogin(struct kiscsi_session *sess, struct kiscsi_conn *lead,
+			   const char **errmsg)
+{
 	struct kiscsi_login *l;
 	struct socket *sock;
-	unsigned int i;
 	int ret;
 
 	lockdep_assert_held(&sess->mutex);
-	for (i = 0; i < sess->nr_conns && !lead; i++)
-		if (!test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags))
-			lead = sess->conns[i];
-	if (!lead) {
-		*errmsg = "no connection to log in";
-		return -ENOTCONN;
-	}
 	l = kiscsi_fail_alloc() ? NULL : kzalloc(sizeof(*l), GFP_KERNEL);
 	if (!l) {
 		*errmsg = "out of memory";
@@ -1016,7 +1124,7 @@ static int session_relogin(struct kiscsi_session *sess, const char **errmsg)
 	l->tsih = 0;	/* 6.3.5: same ISID, TSIH 0: reinstate the session */
 	l->cid = lead->cid;
 	l->cmdsn = atomic_read(&sess->cmdsn);
-	ret = session_connect(sess, lead, l, sess->timeout, &sock);
+	ret = session_connect(sess, lead, l, &lead->remote, sess->timeout, &sock);
 	if (ret) {
 		*errmsg = l->errmsg;
 		goto out;
@@ -1024,7 +1132,6 @@ static int session_relogin(struct kiscsi_session *sess, const char **errmsg)
 	spin_lock(&sess->info_lock);
 	sess->params = l->params;
 	sess->tsih = l->tsih;
-	lead->remote = sess->portal;
 	spin_unlock(&sess->info_lock);
 	atomic_set(&sess->exp_cmdsn, l->exp_cmdsn);
 	atomic_set(&sess->max_cmdsn, l->max_cmdsn);
@@ -1051,9 +1158,10 @@ static void session_recovery_work(struct work_struct *work)
 	struct kiscsi_session *sess = container_of(to_delayed_work(work),
 						   struct kiscsi_session, recovery_work);
 	struct Scsi_Host *shost = sess->shost;
-	const char *err = NULL;
+	struct kiscsi_conn *lead, *next;
+	const char *err = "no connection to log in";
 	unsigned int i, noio;
-	int ret;
+	int ret = -ENOTCONN;
 
 	noio = memalloc_noio_save();
 	mutex_lock(&sess->mutex);
@@ -1068,8 +1176,18 @@ static void session_recovery_work(struct work_struct *work)
 		kiscsi_conn_stop(sess->conns[i]);
 		kiscsi_conn_fail_tasks(sess->conns[i], DID_REQUEUE << 16);
 	}
-	ret = session_relogin(sess, &err);
+	lead = relogin_candidate(sess);
+	if (!lead) {
+		/* A new round of the paths. */
+		sess->lead_tried = 0;
+		lead = relogin_candidate(sess);
+	}
+	if (lead)
+		ret = session_relogin(sess, lead, &err);
 	if (!ret) {
+		/* The next recovery starts on the path that worked. */
+		sess->lead_first = lead->cid;
+		sess->lead_tried = 0;
 		/* I/O resumes on the leading connection; the others follow. */
 		session_set_io_cpus(sess);
 		session_set_state(sess, KISCSI_SESSION_STATE_UP);
@@ -1079,8 +1197,7 @@ static void session_recovery_work(struct work_struct *work)
 		for (i = 0; i < sess->nr_conns; i++) {
 			struct kiscsi_conn *conn = sess->conns[i];
 
-			if (test_bit(KISCSI_CONN_REMOVED, &conn->flags) ||
-			    READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
+			if (!may_lead(conn) || READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
 				continue;
 			if (conn_login(sess, conn, &err)) {
 				pr_info("session %u conn %u: login to %pISpc failed: %s; retrying\n",
@@ -1103,6 +1220,25 @@ static void session_recovery_work(struct work_struct *work)
 		pr_warn("session %u: not recovered within %u s (%s): failing I/O\n",
 			shost->host_no, sess->replacement_timeout, err);
 	}
+	/*
+	 * Another path of the session may reach the target when this one
+	 * does not: each is tried in turn, at once, before the backoff.
+	 */
+	if (lead) {
+		sess->lead_tried |= BIT(lead->cid);
+		next = relogin_candidate(sess);
+		if (next) {
+			pr_info_ratelimited("session %u: login on %pISpc failed (%s), trying %pISpc\n",
+					    shost->host_no, &lead->remote.ss, err,
+					    &next->remote.ss);
+			/* A conn del that aborted this login takes the mutex first. */
+			queue_delayed_work(kiscsi_wq, &sess->recovery_work,
+					   test_bit(KISCSI_CONN_NO_LOGIN, &lead->flags) ?
+					   HZ / 10 : 0);
+			goto out;
+		}
+	}
+	sess->lead_tried = 0;
 	if (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_FAILED) {
 		/* A FAILED session that logs in again becomes UP again. */
 		sess->recovery_backoff = KISCSI_FAILED_RETRY;
@@ -1173,6 +1309,41 @@ out:
 	return ret;
 }
 
+/* Connections of @sess other than @conn that are not removed. */
+static unsigned int other_slots(struct kiscsi_session *sess, struct kiscsi_conn *conn)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < sess->nr_conns; i++)
+		n += sess->conns[i] != conn &&
+		     !test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags);
+	return n;
+}
+
+/*
+ * conn del while the session is recovered (or failed): every connection is
+ * down, or about to be, and what they held waits for the session's login.
+ * @conn just leaves: the login that reinstates the session ends the old
+ * instance at the target with all its connections (6.3.5), so there is
+ * nothing to log out, and the recovery logs in on the others' paths.
+ */
+static int conn_del_in_recovery(struct kiscsi_session *sess, struct kiscsi_conn *conn,
+				const char **errmsg)
+{
+	lockdep_assert_held(&sess->mutex);
+	if (!other_slots(sess, conn)) {
+		*errmsg = "this is the last connection: log the session out instead";
+		return -EBUSY;
+	}
+	kiscsi_conn_stop(conn);
+	kiscsi_conn_fail_tasks(conn, DID_REQUEUE << 16);
+	set_bit(KISCSI_CONN_REMOVED, &conn->flags);
+	pr_info("session %u conn %u: removed during the session's recovery\n",
+		sess->shost->host_no, conn->cid);
+	kiscsi_session_changed(sess);
+	return 0;
+}
+
 /**
  * kiscsi_session_conn_del() - remove a connection from a session
  * @sid: session id
@@ -1182,6 +1353,10 @@ out:
  * New commands stop going to the connection, its outstanding ones drain
  * (30 s at most; what is left is retried on the others), then it logs out
  * with reason "close the connection" (11.14.1) while the others carry on.
+ * While the session is recovered, the connection just leaves (see
+ * conn_del_in_recovery()). A login of this connection in progress is
+ * aborted; a session recovery's login on another path is waited for (one
+ * login timeout at most).
  *
  * Return: 0 or a negative errno.
  */
@@ -1203,10 +1378,24 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 		return -ENOENT;
 	}
 	conn = sess->conns[cid];
+	/*
+	 * The last one stays, and so does its login in progress. (Checked
+	 * again under the mutex: a conn del of another may be under way.)
+	 */
+	if (!other_slots(sess, conn)) {
+		*errmsg = "this is the last connection: log the session out instead";
+		kiscsi_session_put(sess);
+		return -EBUSY;
+	}
 	/* A reconnect of it holding the mutex in a login: cut it short. */
 	set_bit(KISCSI_CONN_NO_LOGIN, &conn->flags);
 	session_abort_login(sess, conn);
 	mutex_lock(&sess->mutex);
+	if (READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP) {
+		/* Only recovery_work makes it UP again, under the mutex. */
+		ret = conn_del_in_recovery(sess, conn, errmsg);
+		goto out;
+	}
 	if (!live_conns(sess, conn)) {
 		*errmsg = "this is the last connection: log the session out instead";
 		ret = -EBUSY;

@@ -22,6 +22,14 @@
 # seconds of the cut saw I/O complete (paths_io_seconds) and fio's longest
 # completion latency (paths_pause_ms). KISCSI_PATHS_CUT sets the cut's
 # length (kiscsi_paths_long: 60 s).
+#
+# Then (not in kiscsi_paths_long, KISCSI_PATHS_LEAD=0) path 1, the
+# leading connection's, is cut: the session must be recovered on path 2
+# while path 1 is still down. And both paths are cut: during the session
+# recovery, conn del of the connection whose login is in progress must end
+# at once, the last one cannot be removed, and the session comes back on
+# the other path; conn add brings the removed one back. Last, a login with
+# path 1 down must log in on path 2, and add path 1 once it is back.
 
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
@@ -123,6 +131,138 @@ fio_bg after "${VARGS[@]}" --bs=64k "${pin[@]}"
 fio_wait "$FIO_PID" after 120
 fio_assert_ok after
 ks_assert_all_carried "$sid" "$before"
+
+if [ "${KISCSI_PATHS_LEAD:-1}" = 1 ]; then
+	# on_path SID CID ADDR: the session is up and connection CID is up
+	# on ADDR.
+	on_path() {
+		ks_sess "$1" | jq -e --argjson c "$2" --arg p "$3:3260" '
+			.state == "up" and
+			any(.connections[]; .cid == $c and .state == "up" and .portal == $p)' \
+			>/dev/null
+	}
+
+	# Path 1 carries the leading connection, and a session recovery
+	# logged in on it alone before: with path 1 down the session never
+	# came back although path 2 was fine. Cut path 1: its connection
+	# fails (NOP timeout, 15 s), the session is recovered at ERL 0, and
+	# must be back on path 2 while path 1 is still down, with no I/O
+	# error.
+	lead_s=45
+	rec0=$(ks_get "$sid" .recoveries)
+	fio_timed_args "$dev" "$ncpu" 48M $((lead_s + 25))
+	fio_bg lead "${VARGS[@]}" --bssplit=4k/50:64k/50 "${pin[@]}"
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+	sleep 2
+	mark=$(dmesg_mark)
+	log "cutting path 1 ($t1), the leading connection's, for $lead_s s"
+	tc_cut_addr "$t1"
+	t0=$(date +%s)
+	if ! wait_for $((lead_s - 5)) on_path "$sid" 1 "$t2"; then
+		ks_show "$sid"
+		fail "the session is not back on path 2 $((lead_s - 5)) s into path 1's cut"
+	fi
+	back_s=$(($(date +%s) - t0))
+	[ "$(ks_get "$sid" .recoveries)" -gt "$rec0" ] ||
+		fail "path 1's cut did not recover the session"
+	wait_for 10 io_flowing "$dev" || fail "no I/O on path 2 with path 1 down"
+	log "session back on path 2 after $back_s s, path 1 still cut"
+	ks_show "$sid"
+	proc_gone "$pid" && fail "fio ended during path 1's cut"
+	left=$((lead_s - ($(date +%s) - t0)))
+	if [ "$left" -gt 0 ]; then sleep "$left"; fi
+	tc_restore
+	ks_wait_up "$sid" 2 60
+	paths_ok || fail "after path 1's restore, connections are not on their paths"
+	fio_wait "$pid" lead 240
+	fio_assert_ok lead
+	echo "paths_lead_back_s=$back_s paths_lead_pause_ms=$(fio_clat_max_ms lead)"
+	dmesg_has "$mark" "session [0-9]+: recovered" || fail "no session recovery logged"
+
+	# Both paths cut: the session recovery's login waits on one of them
+	# (SYN sent, the login timeout is 15 s). The admin removes that
+	# connection: conn del must end at once, aborting the login rather
+	# than waiting for it, and the recovery goes on on the other path.
+	# The last connection cannot be removed. Once the paths are back the
+	# session is up on the other path, and conn add brings the removed
+	# one back.
+	mark=$(dmesg_mark)
+	log "cutting both paths"
+	tc_cut_addr "$t1" "$t2"
+	# syn_from: the source address of the recovery's pending connect.
+	syn_from() {
+		ss -Htn state syn-sent "( dport = :3260 )" |
+			awk '{ sub(/:[0-9]+$/, "", $3); print $3; exit }'
+	}
+	syn_pending() {
+		[ -n "$(syn_from)" ]
+	}
+	wait_for 60 syn_pending ||
+		{ ks_show "$sid"; fail "no login attempt within 60 s of the cut"; }
+	src=$(syn_from)
+	case $src in
+	"$i1") del=0 keep=1 keep_t=$t2 ;;
+	"$i2") del=1 keep=0 keep_t=$t1 ;;
+	*) fail "a connect from $src, not from a path's source" ;;
+	esac
+	[ "$(ks_get "$sid" .state)" = recovery ] ||
+		fail "session $(ks_get "$sid" .state) during the cut, not recovery"
+	t0=$(date +%s%N)
+	"$ctl" conn del -s "$sid" -c "$del" >&2 ||
+		fail "conn del -c $del during the session's recovery failed"
+	del_ms=$((($(date +%s%N) - t0) / 1000000))
+	log "conn del -c $del (login in progress from $src) took $del_ms ms"
+	[ "$del_ms" -lt 3000 ] || fail "conn del during the recovery's login took $del_ms ms"
+	dmesg_has "$mark" "aborting the login in progress" || fail "no login abort logged"
+	dmesg_has "$mark" "conn $del: removed during the session's recovery" ||
+		fail "no removal logged"
+	out=$("$ctl" conn del -s "$sid" -c "$keep" 2>&1) &&
+		fail "conn del of the last connection succeeded"
+	grep -q "last connection" <<<"$out" || fail "conn del of the last connection: $out"
+	tc_restore
+	if ! wait_for 60 on_path "$sid" "$keep" "$keep_t"; then
+		ks_show "$sid"
+		fail "the session is not back on connection $keep within 60 s of the restore"
+	fi
+	ks_wait_up "$sid" 1 30
+	"$ctl" conn add -s "$sid" -p "$([ "$del" = 0 ] && echo "$t1" || echo "$t2")" \
+		--source "$src" >/dev/null || fail "conn add after the removal"
+	ks_wait_up "$sid" 2 30
+	paths_ok || fail "after conn add, connections are not on their paths"
+	echo "paths_del_in_recovery_ms=$del_ms"
+
+	# Both paths carry verified I/O.
+	before=$(ks_cmds "$sid")
+	fio_verify_args "$dev" "$ncpu" 16M
+	fio_bg last "${VARGS[@]}" --bs=64k "${pin[@]}"
+	fio_wait "$FIO_PID" last 120
+	fio_assert_ok last
+	ks_assert_all_carried "$sid" "$before"
+
+	# A login with the first path down goes on with the next: the
+	# leading connection logs in on path 2 (CID 1, its slot), the one
+	# on path 1 is retried in the background until the path is back.
+	"$ctl" logout -s "$sid" >/dev/null
+	tc_cut_addr "$t1"
+	t0=$(date +%s)
+	sid=$(ks_login -T "$iqn" -t 5 -p "$t1" --source "$i1" -p "$t2" --source "$i2")
+	log "logged in with path 1 down in $(($(date +%s) - t0)) s"
+	on_path "$sid" 1 "$t2" || { ks_show "$sid"; fail "not logged in on path 2"; }
+	[ "$(ks_get "$sid" '.connections[] | select(.cid == 0) | .state')" != up ] ||
+		fail "connection 0 is up with its path down"
+	dev=$(ks_dev "$sid")
+	fio_verify "$dev" 8M
+	tc_restore
+	ks_wait_up "$sid" 2 90
+	paths_ok || fail "after path 1's restore, connections are not on their paths"
+	before=$(ks_cmds "$sid")
+	fio_verify_args "$dev" "$ncpu" 16M
+	fio_bg relogin "${VARGS[@]}" --bs=64k "${pin[@]}"
+	fio_wait "$FIO_PID" relogin 120
+	fio_assert_ok relogin
+	ks_assert_all_carried "$sid" "$before"
+fi
 
 "$ctl" logout -s "$sid" >/dev/null
 kiscsi_unload
