@@ -524,6 +524,7 @@ static int conn_logout(struct kiscsi_conn *conn, u8 reason, u16 cid, u32 ack)
 	conn->logout_cid = cid;
 	conn->logout_ack = ack;
 	conn->logout_t2w = 0;
+	conn->logout_t2r = 0;
 	conn->logout_response = 0xff;
 	set_bit(KISCSI_CONN_LOGOUT, &conn->flags);
 	kiscsi_conn_queue_io(conn);
@@ -554,6 +555,8 @@ int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason)
  * @via: a connection in full feature phase
  * @gone: the failed connection, stopped, its tasks held for reassignment
  * @t2w: out: the response's Time2Wait, seconds to wait before reassigning
+ * @t2r: out: its Time2Retain, seconds after @t2w that the target keeps the
+ *	tasks for reassignment (11.15.4; 0: it has discarded them)
  *
  * "Remove the connection for recovery" (11.14.1) on @via, naming @gone's CID
  * and carrying @gone's last ExpStatSN (11.14.4): the target drops the tasks
@@ -565,13 +568,15 @@ int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason)
  * not found", "recovery not supported" or "cleanup failed" (11.15.1).
  */
 int kiscsi_conn_logout_for_recovery(struct kiscsi_conn *via, struct kiscsi_conn *gone,
-				    unsigned int *t2w)
+				    unsigned int *t2w, unsigned int *t2r)
 {
 	int ret;
 
 	ret = conn_logout(via, ISCSI_LOGOUT_REASON_RECOVERY, gone->cid,
 			  READ_ONCE(gone->ack_statsn));
+	/* Both at most 3600 s (13.15, 13.16). */
 	*t2w = ret ? 0 : min_t(unsigned int, via->logout_t2w, 3600);
+	*t2r = ret ? 0 : min_t(unsigned int, via->logout_t2r, 3600);
 	return ret;
 }
 

@@ -315,6 +315,8 @@ struct kiscsi_snack {
  * @logout_done: completed by the Logout Response
  * @logout_response: its response code
  * @logout_t2w: its Time2Wait (seconds before reassigning tasks, 11.15)
+ * @logout_t2r: its Time2Retain (seconds after @logout_t2w the target keeps
+ *	the tasks for reassignment; 0: it has discarded them)
  * @ended_itt: ITTs of the last tasks task management ended on this
  *	connection (a ring, ISCSI_RESERVED_TAG when unused): a PDU the target
  *	had already queued for one of them may still arrive, and is discarded
@@ -420,6 +422,7 @@ struct kiscsi_conn {
 	struct completion logout_done;
 	u8 logout_response;
 	u16 logout_t2w;
+	u16 logout_t2r;
 
 	u32 ended_itt[KISCSI_ENDED_ITTS];
 	atomic_t ended_next;
@@ -696,7 +699,7 @@ void kiscsi_conn_failure(struct kiscsi_conn *conn, const char *why);
 void kiscsi_conn_stop(struct kiscsi_conn *conn);
 int kiscsi_conn_logout(struct kiscsi_conn *conn, u8 reason);
 int kiscsi_conn_logout_for_recovery(struct kiscsi_conn *via, struct kiscsi_conn *gone,
-				    unsigned int *t2w);
+				    unsigned int *t2w, unsigned int *t2r);
 bool kiscsi_conn_usable(const struct kiscsi_conn *conn);
 bool kiscsi_conn_takes_cmds(const struct kiscsi_conn *conn);
 void kiscsi_conn_take_no_more(struct kiscsi_conn *conn, int bit);

@@ -598,6 +598,7 @@ static int rx_logout_rsp(struct kiscsi_conn *conn)
 	if (ret)
 		return ret;
 	conn->logout_t2w = be16_to_cpu(h->t2wait);
+	conn->logout_t2r = be16_to_cpu(h->t2retain);
 	conn->logout_response = h->response;
 	/*
 	 * The target closes the connection next (11.14): that is the end the

@@ -467,20 +467,20 @@ static struct kiscsi_conn *other_conn(struct kiscsi_session *sess, struct kiscsi
  *
  * Return: 0 when the tasks moved; -EAGAIN when the target's Time2Wait
  * (in its Logout Response) must pass first: rescheduled; -EIO when the
- * target refused a reassignment; another error when this way is closed (no
+ * target refused a reassignment or kept no task; another error when this way is closed (no
  * other connection, the Logout failed, the other connection failed): the
  * failed connection's own login takes the tasks then.
  */
 static int conn_recover_via_other(struct kiscsi_session *sess, struct kiscsi_conn *conn)
 {
 	struct kiscsi_conn *via = other_conn(sess, conn);
-	unsigned int t2w;
+	unsigned int t2w, t2r;
 	int ret;
 
 	if (!via)
 		return -ENOTCONN;
 	if (!test_bit(KISCSI_CONN_CID_OUT, &conn->flags)) {
-		ret = kiscsi_conn_logout_for_recovery(via, conn, &t2w);
+		ret = kiscsi_conn_logout_for_recovery(via, conn, &t2w, &t2r);
 		if (ret) {
 			pr_info("session %u conn %u: logout for recovery on conn %u failed (%s): reconnecting instead\n",
 				sess->shost->host_no, conn->cid, via->cid,
@@ -491,6 +491,17 @@ static int conn_recover_via_other(struct kiscsi_session *sess, struct kiscsi_con
 		pr_info("session %u conn %u: logged out for recovery on conn %u\n",
 			sess->shost->host_no, conn->cid, via->cid);
 		set_bit(KISCSI_CONN_CID_OUT, &conn->flags);
+		/*
+		 * 11.15.4: the tasks are kept for Time2Retain after Time2Wait;
+		 * with 0 the target has discarded them, and only a session
+		 * recovery issues them again.
+		 */
+		if (!t2r) {
+			pr_info("session %u conn %u: the target kept no task for reassignment (Time2Retain 0)\n",
+				sess->shost->host_no, conn->cid);
+			return -EIO;
+		}
+		conn->retain_until = jiffies + (t2w + t2r) * HZ;
 		if (t2w) {
 			/* 11.15.2: the target's wait before reassigning. */
 			schedule_reconnect(conn, t2w);
