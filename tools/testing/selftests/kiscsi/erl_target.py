@@ -82,6 +82,11 @@ Options:
                         recovery" Logout of another connection answers
                         Time2Wait S (11.15.2; else 0: the initiator has
                         waited DefaultTime2Wait already)
+                          logout-t2r S
+                        the next one answers Time2Retain S (11.15.4; else
+                        DefaultTime2Retain); with 0 the removed
+                        connection's tasks are discarded at once (event
+                        "tasks_discarded")
 
 Events (field "event"): listening, login, login_failed, session_new,
 session_reinstated, session_closed (with "why", and "recovery_left": the
@@ -455,6 +460,7 @@ class Server:
         self.args = args
         self.reassign_busy = 0      # TASK REASSIGNs to refuse (--control)
         self.logout_t2w = 0         # Time2Wait of the next recovery Logout (--control)
+        self.logout_t2r = None      # its Time2Retain, None: DefaultTime2Retain
 
     log = property(lambda self: self.t.log)
 
@@ -1328,6 +1334,7 @@ class Server:
         target_conn = None
         acked = None
         t2w = sess.t2w
+        t2r = sess.t2r
         if reason in (1, 2):
             target_conn = sess.conns.get(cid)
             if target_conn is None:
@@ -1339,20 +1346,22 @@ class Server:
                 # Time2Wait before reassigning (0 unless --control asked).
                 acked = self.ack_old(sess, target_conn, be32(hdr, 28), "Logout")
                 t2w, self.logout_t2w = self.logout_t2w, 0
+                if self.logout_t2r is not None:
+                    t2r, self.logout_t2r = self.logout_t2r, None
         elif reason != 0:
             self.proto_error(conn, "Logout reason %d" % reason)
         exp, mx = self.sn_fields(sess)
         left = [hx(t.itt) for t in sess.tasks.values()]
         waiting = [hx(t.itt) for t in sess.tasks.values() if t.conn is None]
         conn.send(pdu(OP_LOGOUT_RSP, 0x80, resp, 0, b"", ZERO8, be32(hdr, 16), 0,
-                      conn.take_statsn(), exp, mx, 0, (t2w << 16) | sess.t2r, 0))
+                      conn.take_statsn(), exp, mx, 0, (t2w << 16) | t2r, 0))
         conn_left = [hx(t.itt) for t in sess.tasks.values()
                      if target_conn is not None and t.conn is target_conn]
         requested = conn.logout_deadline is not None
         conn.logout_deadline = None
         self.log("logout", cid=conn.cid, reason=reason, logout_cid=cid, response=resp,
                  requested=requested, conn_tasks_left=conn_left, acked=acked,
-                 time2wait=t2w,
+                 time2wait=t2w, time2retain=t2r,
                  tasks_left=left, recovery_left=waiting, stats=dict(sess.stats),
                  **sess.sid())
         if resp:
@@ -1379,7 +1388,14 @@ class Server:
             target_conn.closing = True
             target_conn.kill()
         if reason == 2:
+            lost = [t for t in sess.tasks.values() if t.conn is target_conn]
             self.conn_fail_tasks(sess, target_conn, time.monotonic())
+            if t2r == 0 and target_conn is not conn:
+                # 11.15.4: Time2Retain 0, the tasks are discarded now.
+                for t in lost:
+                    self.drop_task(sess, t)
+                self.log("tasks_discarded", logout_cid=cid,
+                         itts=[hx(t.itt) for t in lost], **sess.sid())
             if target_conn is not conn and sess.conns.get(cid) is target_conn:
                 del sess.conns[cid]     # free: a login with it is a new connection
         else:
@@ -1555,6 +1571,11 @@ class Server:
                             words[1].isdigit():
                         with self.t.lock:
                             self.logout_t2w = int(words[1])
+                        self.log("control", line=line.strip())
+                    elif len(words) == 2 and words[0] == "logout-t2r" and \
+                            words[1].isdigit():
+                        with self.t.lock:
+                            self.logout_t2r = int(words[1])
                         self.log("control", line=line.strip())
                     elif len(words) == 2 and words[0] == "bad-dlen" and \
                             words[1].isdigit():

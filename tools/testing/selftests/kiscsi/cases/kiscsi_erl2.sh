@@ -42,7 +42,10 @@
 # Logout Response asks for (11.15.2); once the path is back, it must come
 # back by itself. Then, the path down again and connection 1 reset while
 # idle, `conn del -c 1` while its login waits in connect must abort that
-# login (< 3 s) and leave a session of one connection, up.
+# login (< 3 s) and leave a session of one connection, up. Last, a
+# connection added again and killed, with the target answering the logout
+# for recovery with Time2Retain 0 (it discarded the tasks, 11.15.4): a
+# session recovery, no reassignment, no I/O error.
 #
 # Each kill's pause (fio's largest completion latency) is printed as
 # "pause_ms=N erl=2 conns=N kill=K" with a summary per connection count: a
@@ -176,6 +179,50 @@ conn_del_in_login() {
 	echo "conn_del_in_login_ms=$dt"
 }
 
+# t2r_zero SID DEV: connection 1 is added again; the target answers the
+# next logout for recovery with Time2Retain 0 and discards the tasks
+# (11.15.4): kiscsi must not reassign them but recover the session, with
+# no I/O error. A kill that finds connection 1 idle (it just logs in
+# again, no logout) is tried again, 3 times at most.
+t2r_zero() {
+	local sid=$1 dev=$2 zmark la rec pid out try lo
+	"$ctl" conn add -s "$sid" -p "127.0.0.2:$port" -t 5 >/dev/null ||
+		fail "Time2Retain 0: conn add failed"
+	ks_wait_up "$sid" 2 30
+	echo "logout-t2r 0" >"$ctlfifo"
+	for ((try = 1; try <= 3; try++)); do
+		zmark=$(dmesg_mark)
+		la=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .local')
+		rec=$(ks_get "$sid" .recoveries)
+		fio_timed_args "$dev" 2 32M 8
+		fio_bg "erl2-t2r$try" "${VARGS[@]}" "${fio_job[@]}"
+		pid=$FIO_PID
+		wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+		! proc_gone "$pid" || fail "fio ended before the kill"
+		out=$(ss -K -tn "sport = :${la##*:} and dport = :$port")
+		grep -q ":${la##*:}" <<<"$out" || fail "ss -K: no socket $la"
+		wait_for 60 back_up "$sid" 2 "${la##*:}" || {
+			ks_show "$sid"
+			fail "Time2Retain 0: session $sid not back with 2 connections in 60 s"
+		}
+		fio_wait "$pid" "erl2-t2r$try" 120
+		fio_assert_ok "erl2-t2r$try"
+		lo=$(jq -c "select(.event == \"logout\" and .reason == 2 and .tsih == $tsih and
+			.time2retain == 0)" "$tlog" | tail -1)
+		[ -z "$lo" ] || break
+		log "Time2Retain 0: connection 1 was idle at kill $try, again"
+	done
+	[ -n "$lo" ] || fail "Time2Retain 0: no logout for recovery in 3 kills"
+	log "target: $lo"
+	[ "$(tlog_count ".event == \"tasks_discarded\" and .tsih == $tsih")" -eq 1 ] ||
+		fail "Time2Retain 0: the target discarded no task"
+	dmesg_has "$zmark" "conn 1: the target kept no task for reassignment \\(Time2Retain 0\\)" ||
+		fail "Time2Retain 0: kiscsi did not log it"
+	[ "$(ks_get "$sid" .recoveries)" -gt "$rec" ] ||
+		fail "Time2Retain 0: the session was not recovered"
+	echo "t2r_zero_pause_ms=$(fio_clat_max_ms "erl2-t2r$try")"
+}
+
 # syn_sent_to ADDR: a connect to ADDR:$port is in progress (for wait_for).
 syn_sent_to() {
 	grep -q "$1:$port" <<<"$(ss -tn state syn-sent)"
@@ -298,6 +345,8 @@ for nc in 1 2; do
 		log "TASK REASSIGN refused for too many immediate commands: $busy, asked again"
 		[ "$busy" -eq 1 ] || fail "the target refused $busy TASK REASSIGN, not 1"
 		[ -n "$busy_logged" ] || fail "kiscsi did not log the refused TASK REASSIGN"
+		t2r_zero "$sid" "$dev"
+		tsih=$(ks_get "$sid" .tsih)	# the session was reinstated
 	fi
 	disk_sha_check "$dev"
 	"$ctl" logout -s "$sid" >/dev/null
