@@ -467,9 +467,10 @@ static struct kiscsi_conn *other_conn(struct kiscsi_session *sess, struct kiscsi
  *
  * Return: 0 when the tasks moved; -EAGAIN when the target's Time2Wait
  * (in its Logout Response) must pass first: rescheduled; -EIO when the
- * target refused a reassignment or kept no task; another error when this way is closed (no
- * other connection, the Logout failed, the other connection failed): the
- * failed connection's own login takes the tasks then.
+ * target refused a reassignment or kept no task; another error when this
+ * way is closed (no other connection, the Logout failed, the other
+ * connection failed): the failed connection's own login takes the tasks
+ * then.
  */
 static int conn_recover_via_other(struct kiscsi_session *sess, struct kiscsi_conn *conn)
 {
@@ -494,7 +495,9 @@ static int conn_recover_via_other(struct kiscsi_session *sess, struct kiscsi_con
 		/*
 		 * 11.15.4: the tasks are kept for Time2Retain after Time2Wait;
 		 * with 0 the target has discarded them, and only a session
-		 * recovery issues them again.
+		 * recovery issues them again. (LIO sends 0 in both fields,
+		 * whatever it keeps: against LIO this is a session recovery.
+		 * Its level 2 is not usable anyway, see kiscsi.rst.)
 		 */
 		if (!t2r) {
 			pr_info("session %u conn %u: the target kept no task for reassignment (Time2Retain 0)\n",
@@ -625,7 +628,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	struct kiscsi_login *l;
 	struct kiscsi_session *sess;
 	struct Scsi_Host *shost;
-	struct socket *sock;
+	struct socket *sock = NULL;
 	unsigned int i, p, want, nslots, lead = 0;
 	int ret = -ENOTCONN;
 
@@ -725,9 +728,9 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	ret = kiscsi_conn_start(sess->conns[lead], sock, &sess->params, l->exp_statsn);
 	if (ret) {
 		*errmsg = "out of memory";
-		sock_release(sock);
 		goto err_conns;
 	}
+	sock = NULL;	/* the connection's now */
 	/* The session is up from here: further connections may join it. */
 	session_set_state(sess, KISCSI_SESSION_STATE_UP);
 	for (i = 0, p = 1; i < nslots && p < nconns; i++) {
@@ -786,6 +789,10 @@ err_conns:
 	sess->state = KISCSI_SESSION_STATE_FAILED;
 	spin_unlock_bh(&sess->lock);
 	mutex_unlock(&sess->mutex);
+	if (sock)
+		sock_release(sock);
+	/* Up since the leading connection started: a failure may queue it. */
+	cancel_delayed_work_sync(&sess->recovery_work);
 	for (i = 0; i < sess->nr_conns; i++) {
 		cancel_delayed_work_sync(&sess->conns[i]->reconnect_work);
 		cancel_work_sync(&sess->conns[i]->async_work);
@@ -1208,7 +1215,8 @@ static void session_recovery_work(struct work_struct *work)
 		for (i = 0; i < sess->nr_conns; i++) {
 			struct kiscsi_conn *conn = sess->conns[i];
 
-			if (!may_lead(conn) || READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
+			if (test_bit(KISCSI_CONN_REMOVED, &conn->flags) ||
+			    READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
 				continue;
 			if (conn_login(sess, conn, &err)) {
 				pr_info("session %u conn %u: login to %pISpc failed: %s; retrying\n",
@@ -1242,10 +1250,11 @@ static void session_recovery_work(struct work_struct *work)
 			pr_info_ratelimited("session %u: login on %pISpc failed (%s), trying %pISpc\n",
 					    shost->host_no, &lead->remote.ss, err,
 					    &next->remote.ss);
-			/* A conn del that aborted this login takes the mutex first. */
-			queue_delayed_work(kiscsi_wq, &sess->recovery_work,
-					   test_bit(KISCSI_CONN_NO_LOGIN, &lead->flags) ?
-					   HZ / 10 : 0);
+			/*
+			 * 100 ms: a control operation waiting for the mutex
+			 * (a conn del that aborted this login) takes it first.
+			 */
+			queue_delayed_work(kiscsi_wq, &sess->recovery_work, HZ / 10);
 			goto out;
 		}
 	}
@@ -1374,7 +1383,7 @@ static int conn_del_in_recovery(struct kiscsi_session *sess, struct kiscsi_conn 
 int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 {
 	struct kiscsi_session *sess = kiscsi_session_get(sid);
-	struct kiscsi_conn *conn;
+	struct kiscsi_conn *conn = NULL;
 	unsigned long deadline;
 	int ret = 0;
 
@@ -1382,26 +1391,38 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 		*errmsg = "no such session";
 		return -ENOENT;
 	}
+	/*
+	 * A logout frees the connections under the mutex, after setting
+	 * sess->dying and emptying the slots under info_lock: @conn is looked
+	 * at under info_lock here, then only under the mutex while not dying.
+	 */
+	spin_lock(&sess->info_lock);
 	if (cid >= sess->nr_conns ||
 	    test_bit(KISCSI_CONN_REMOVED, &sess->conns[cid]->flags)) {
 		*errmsg = "no such connection";
-		kiscsi_session_put(sess);
-		return -ENOENT;
-	}
-	conn = sess->conns[cid];
-	/*
-	 * The last one stays, and so does its login in progress. (Checked
-	 * again under the mutex: a conn del of another may be under way.)
-	 */
-	if (!other_slots(sess, conn)) {
+		ret = -ENOENT;
+	} else if (!other_slots(sess, sess->conns[cid])) {
+		/*
+		 * The last one stays, and so does its login in progress.
+		 * (Checked again under the mutex: a conn del of another may be
+		 * under way.)
+		 */
 		*errmsg = "this is the last connection: log the session out instead";
-		kiscsi_session_put(sess);
-		return -EBUSY;
+		ret = -EBUSY;
+	} else {
+		conn = sess->conns[cid];
+		/* A reconnect of it holding the mutex in a login: cut it short. */
+		set_bit(KISCSI_CONN_NO_LOGIN, &conn->flags);
 	}
-	/* A reconnect of it holding the mutex in a login: cut it short. */
-	set_bit(KISCSI_CONN_NO_LOGIN, &conn->flags);
+	spin_unlock(&sess->info_lock);
+	if (ret) {
+		kiscsi_session_put(sess);
+		return ret;
+	}
 	session_abort_login(sess, conn);
 	mutex_lock(&sess->mutex);
+	if (READ_ONCE(sess->dying))
+		goto logged_out;
 	if (READ_ONCE(sess->state) != KISCSI_SESSION_STATE_UP) {
 		/* Only recovery_work makes it UP again, under the mutex. */
 		ret = conn_del_in_recovery(sess, conn, errmsg);
@@ -1413,11 +1434,12 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 		goto out;
 	}
 	kiscsi_conn_take_no_more(conn, KISCSI_CONN_DRAINING);
-	mutex_unlock(&sess->mutex);
-	/* Outside the mutex: a reconnect waiting for it would never end. */
-	cancel_delayed_work_sync(&conn->reconnect_work);
-	cancel_work_sync(&conn->async_work);
-	mutex_lock(&sess->mutex);
+	/*
+	 * Not waited for (they take the mutex): one already waiting for it
+	 * finds the connection draining, then removed, and does nothing.
+	 */
+	cancel_delayed_work(&conn->reconnect_work);
+	cancel_work(&conn->async_work);
 
 	deadline = jiffies + KISCSI_DRAIN_TIMEOUT * HZ;
 	while (kiscsi_conn_busy(conn) && !test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
@@ -1439,6 +1461,13 @@ out:
 	mutex_unlock(&sess->mutex);
 	kiscsi_session_put(sess);
 	return ret;
+
+logged_out:
+	/* The logout ends the connection (it may be freed already). */
+	mutex_unlock(&sess->mutex);
+	kiscsi_session_put(sess);
+	*errmsg = "the session is being logged out";
+	return -ENOENT;
 }
 
 static void session_destroy(struct kiscsi_session *sess)

@@ -335,6 +335,7 @@ class Task:
         self.status_conn = None
         self.status_statsn = None
         self.lost_at = None
+        self.lost_from = None       # the connection it was lost with
         self.aborted = False
         self.executions = 0
 
@@ -741,6 +742,7 @@ class Server:
                 continue
             if sess.erl >= 2:
                 task.conn = None
+                task.lost_from = conn
                 task.lost_at = now
                 task.r2t = None
                 kept += 1
@@ -1388,8 +1390,9 @@ class Server:
             target_conn.closing = True
             target_conn.kill()
         if reason == 2:
-            lost = [t for t in sess.tasks.values() if t.conn is target_conn]
             self.conn_fail_tasks(sess, target_conn, time.monotonic())
+            lost = [t for t in sess.tasks.values()
+                    if t.conn is None and t.lost_from is target_conn]
             if t2r == 0 and target_conn is not conn:
                 # 11.15.4: Time2Retain 0, the tasks are discarded now.
                 for t in lost:

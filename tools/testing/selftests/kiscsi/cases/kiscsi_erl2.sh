@@ -215,7 +215,12 @@ t2r_zero() {
 	[ -n "$lo" ] || fail "Time2Retain 0: no logout for recovery in 3 kills"
 	log "target: $lo"
 	[ "$(tlog_count ".event == \"tasks_discarded\" and .tsih == $tsih")" -eq 1 ] ||
-		fail "Time2Retain 0: the target discarded no task"
+		fail "Time2Retain 0: the target did not log its discard"
+	log "target: $(jq -c "select(.event == \"tasks_discarded\" and .tsih == $tsih)" "$tlog")"
+	# Nothing is reassigned after that Logout: the tasks are gone.
+	[ "$(jq -s --argjson t "$(jq .t <<<"$lo")" --argjson s "$tsih" '[.[] |
+		select(.event == "task_reassign" and .tsih == $s and .t > $t)] | length' "$tlog")" -eq 0 ] ||
+		fail "Time2Retain 0: kiscsi sent TASK REASSIGN for discarded tasks"
 	dmesg_has "$zmark" "conn 1: the target kept no task for reassignment \\(Time2Retain 0\\)" ||
 		fail "Time2Retain 0: kiscsi did not log it"
 	[ "$(ks_get "$sid" .recoveries)" -gt "$rec" ] ||

@@ -159,13 +159,17 @@ if [ "${KISCSI_PATHS_LEAD:-1}" = 1 ]; then
 	log "cutting path 1 ($t1), the leading connection's, for $lead_s s"
 	tc_cut_addr "$t1"
 	t0=$(date +%s)
-	if ! wait_for $((lead_s - 5)) on_path "$sid" 1 "$t2"; then
+	# recovered_on2: the session was recovered and is up on path 2.
+	recovered_on2() {
+		[ "$(ks_get "$sid" .recoveries)" -gt "$rec0" ] && on_path "$sid" 1 "$t2"
+	}
+	if ! wait_for $((lead_s - 5)) recovered_on2; then
 		ks_show "$sid"
-		fail "the session is not back on path 2 $((lead_s - 5)) s into path 1's cut"
+		fail "the session is not recovered on path 2 $((lead_s - 5)) s into path 1's cut"
 	fi
 	back_s=$(($(date +%s) - t0))
-	[ "$(ks_get "$sid" .recoveries)" -gt "$rec0" ] ||
-		fail "path 1's cut did not recover the session"
+	st=$(ks_get "$sid" '.connections[] | select(.cid == 0) | .state')
+	[ "$st" != up ] || fail "connection 0 is up with its path cut"
 	wait_for 10 io_flowing "$dev" || fail "no I/O on path 2 with path 1 down"
 	log "session back on path 2 after $back_s s, path 1 still cut"
 	ks_show "$sid"
