@@ -499,8 +499,12 @@ struct kiscsi_conn {
  * @recovery_backoff: seconds between recovery attempts
  * @lead_first: CID whose path a session recovery logs in on first: the
  *	last leading connection's, or the next path's when that one failed
- * @lead_tried: CIDs whose paths a session recovery tried in this round
- *	(see relogin_candidate()); both under @mutex once it is queued
+ * @lead_tried: CIDs (bit CID) and @spares (bit KISCSI_MAX_CONNS + index)
+ *	whose paths a session recovery tried in this round (see
+ *	relogin_candidate()); both under @mutex once it is queued
+ * @spares: portals of the login that no connection took, tried by session
+ *	recovery after the connections' own (under @mutex)
+ * @nr_spares: entries in @spares
  * @recoveries: session recoveries so far
  * @blocked: the SCSI host's requests are blocked for recovery
  * @event_work: sends the session's description to the netlink events
@@ -569,6 +573,8 @@ struct kiscsi_session {
 	unsigned int recovery_backoff;
 	unsigned int lead_first;
 	unsigned long lead_tried;
+	struct kiscsi_addr spares[KISCSI_MAX_CONNS];
+	unsigned int nr_spares;
 	atomic_t recoveries;
 	bool blocked;
 	struct work_struct event_work;

@@ -629,7 +629,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	struct kiscsi_session *sess;
 	struct Scsi_Host *shost;
 	struct socket *sock = NULL;
-	unsigned int i, p, want, nslots, lead = 0;
+	unsigned int i, j, p, want, nslots, lead = 0;
 	int ret = -ENOTCONN;
 
 	shost = scsi_host_alloc(&kiscsi_sht, sizeof(*sess));
@@ -746,6 +746,19 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 			WRITE_ONCE(sess->conns[i]->state, KISCSI_CONN_STATE_FAILED);
 			schedule_reconnect(sess->conns[i], sess->conns[i]->backoff);
 		}
+	}
+
+	/* Portals no connection took: session recovery tries them too. */
+	for (p = 0; p < nportals; p++) {
+		bool taken = false;
+
+		for (i = 0; i < nslots && !taken; i++)
+			taken = !test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags) &&
+				same_path(&sess->conns[i]->remote, &portals[p]);
+		for (j = 0; j < sess->nr_spares && !taken; j++)
+			taken = same_path(&sess->spares[j], &portals[p]);
+		if (!taken && sess->nr_spares < ARRAY_SIZE(sess->spares))
+			sess->spares[sess->nr_spares++] = portals[p];
 	}
 
 	shost->can_queue = KISCSI_CAN_QUEUE;
@@ -1093,39 +1106,75 @@ int kiscsi_session_reset(struct kiscsi_session *sess)
 	return READ_ONCE(sess->state) == KISCSI_SESSION_STATE_UP ? 0 : -EIO;
 }
 
-/*
- * The connection whose path a session recovery logs in on next: the
- * session's connections in turn from @sess->lead_first, skipping a path
- * (several connections may share one) already tried in this round, as
- * @sess->lead_tried records. NULL when every path was tried.
- */
-static struct kiscsi_conn *relogin_candidate(struct kiscsi_session *sess)
+/* One login a session recovery tries: which connection, at which address. */
+struct relogin_try {
+	struct kiscsi_conn *conn;
+	const struct kiscsi_addr *addr;
+	int spare;		/* its index in sess->spares, or -1 */
+	unsigned long bit;	/* its bit in sess->lead_tried */
+};
+
+/* Bit of @sess->lead_tried for spare portal @i (CIDs take the low bits). */
+#define SPARE_BIT(i)	BIT(KISCSI_MAX_CONNS + (i))
+
+/* A path this round of the session recovery has tried. */
+static bool path_tried(const struct kiscsi_session *sess, const struct kiscsi_addr *addr)
 {
-	unsigned int n = sess->nr_conns, i, j;
+	unsigned int i;
+
+	for (i = 0; i < sess->nr_conns; i++)
+		if ((sess->lead_tried & BIT(i)) && same_path(&sess->conns[i]->remote, addr))
+			return true;
+	for (i = 0; i < sess->nr_spares; i++)
+		if ((sess->lead_tried & SPARE_BIT(i)) && same_path(&sess->spares[i], addr))
+			return true;
+	return false;
+}
+
+/*
+ * Where a session recovery logs in next (7.1.5): the connections' own
+ * paths in turn from @sess->lead_first, then the login's portals that no
+ * connection took (kiscsictl login -c 1 -p A -p B), each with the first
+ * of those connections; a path already tried in this round is skipped
+ * (several connections may share one). Sets @cand and its lead_tried bit;
+ * false when every path was tried.
+ */
+static bool relogin_candidate(struct kiscsi_session *sess, struct relogin_try *cand)
+{
+	unsigned int n = sess->nr_conns, i;
+	struct kiscsi_conn *first = NULL;
 
 	lockdep_assert_held(&sess->mutex);
 	for (i = 0; i < n; i++) {
 		struct kiscsi_conn *c = sess->conns[(sess->lead_first + i) % n];
-		bool tried = false;
 
 		if (!may_lead(c))
 			continue;
-		for (j = 0; j < n && !tried; j++)
-			tried = (sess->lead_tried & BIT(j)) &&
-				same_path(&sess->conns[j]->remote, &c->remote);
-		if (!tried)
-			return c;
+		first = first ?: c;
+		if (!path_tried(sess, &c->remote)) {
+			*cand = (struct relogin_try){ c, &c->remote, -1, BIT(c->cid) };
+			return true;
+		}
 	}
-	return NULL;
+	for (i = 0; first && i < sess->nr_spares; i++) {
+		if (!path_tried(sess, &sess->spares[i])) {
+			*cand = (struct relogin_try){ first, &sess->spares[i], i, SPARE_BIT(i) };
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
- * Log @lead in again as the leading connection, on its own path: a new
- * session instance, same ISID.
+ * Log @cand's connection in again as the leading connection, at @cand's
+ * address: a new session instance, same ISID. On a spare portal, the
+ * connection's old path becomes that spare.
  */
-static int session_relogin(struct kiscsi_session *sess, struct kiscsi_conn *lead,
+static int session_relogin(struct kiscsi_session *sess, const struct relogin_try *cand,
 			   const char **errmsg)
 {
+	struct kiscsi_conn *lead = cand->conn;
+	struct kiscsi_addr old = lead->remote;
 	struct kiscsi_login *l;
 	struct socket *sock;
 	int ret;
@@ -1142,7 +1191,7 @@ static int session_relogin(struct kiscsi_session *sess, struct kiscsi_conn *lead
 	l->tsih = 0;	/* 6.3.5: same ISID, TSIH 0: reinstate the session */
 	l->cid = lead->cid;
 	l->cmdsn = atomic_read(&sess->cmdsn);
-	ret = session_connect(sess, lead, l, &lead->remote, sess->timeout, &sock);
+	ret = session_connect(sess, lead, l, cand->addr, sess->timeout, &sock);
 	if (ret) {
 		*errmsg = l->errmsg;
 		goto out;
@@ -1150,6 +1199,8 @@ static int session_relogin(struct kiscsi_session *sess, struct kiscsi_conn *lead
 	spin_lock(&sess->info_lock);
 	sess->params = l->params;
 	sess->tsih = l->tsih;
+	if (cand->spare >= 0)
+		sess->spares[cand->spare] = old;
 	spin_unlock(&sess->info_lock);
 	atomic_set(&sess->exp_cmdsn, l->exp_cmdsn);
 	atomic_set(&sess->max_cmdsn, l->max_cmdsn);
@@ -1176,10 +1227,11 @@ static void session_recovery_work(struct work_struct *work)
 	struct kiscsi_session *sess = container_of(to_delayed_work(work),
 						   struct kiscsi_session, recovery_work);
 	struct Scsi_Host *shost = sess->shost;
-	struct kiscsi_conn *lead, *next;
+	struct relogin_try cand, next;
 	const char *err = "no connection to log in";
 	unsigned int i, noio;
 	int ret = -ENOTCONN;
+	bool found;
 
 	noio = memalloc_noio_save();
 	mutex_lock(&sess->mutex);
@@ -1194,17 +1246,17 @@ static void session_recovery_work(struct work_struct *work)
 		kiscsi_conn_stop(sess->conns[i]);
 		kiscsi_conn_fail_tasks(sess->conns[i], DID_REQUEUE << 16);
 	}
-	lead = relogin_candidate(sess);
-	if (!lead) {
+	found = relogin_candidate(sess, &cand);
+	if (!found) {
 		/* A new round of the paths. */
 		sess->lead_tried = 0;
-		lead = relogin_candidate(sess);
+		found = relogin_candidate(sess, &cand);
 	}
-	if (lead)
-		ret = session_relogin(sess, lead, &err);
+	if (found)
+		ret = session_relogin(sess, &cand, &err);
 	if (!ret) {
 		/* The next recovery starts on the path that worked. */
-		sess->lead_first = lead->cid;
+		sess->lead_first = cand.conn->cid;
 		sess->lead_tried = 0;
 		/* I/O resumes on the leading connection; the others follow. */
 		session_set_io_cpus(sess);
@@ -1243,13 +1295,12 @@ static void session_recovery_work(struct work_struct *work)
 	 * Another path of the session may reach the target when this one
 	 * does not: each is tried in turn, at once, before the backoff.
 	 */
-	if (lead) {
-		sess->lead_tried |= BIT(lead->cid);
-		next = relogin_candidate(sess);
-		if (next) {
+	if (found) {
+		sess->lead_tried |= cand.bit;
+		if (relogin_candidate(sess, &next)) {
 			pr_info_ratelimited("session %u: login on %pISpc failed (%s), trying %pISpc\n",
-					    shost->host_no, &lead->remote.ss, err,
-					    &next->remote.ss);
+					    shost->host_no, &cand.addr->ss, err,
+					    &next.addr->ss);
 			/*
 			 * 100 ms: a control operation waiting for the mutex
 			 * (a conn del that aborted this login) takes it first.

@@ -28,8 +28,10 @@
 # while path 1 is still down. And both paths are cut: during the session
 # recovery, conn del of the connection whose login is in progress must end
 # at once, the last one cannot be removed, and the session comes back on
-# the other path; conn add brings the removed one back. Last, a login with
-# path 1 down must log in on path 2, and add path 1 once it is back.
+# the other path; conn add brings the removed one back. Then a login with
+# path 1 down must log in on path 2, and add path 1 once it is back. Last,
+# a session of one connection given both portals (-c 1) must be recovered
+# on path 2, which has no connection, when path 1 is cut.
 
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
@@ -266,6 +268,29 @@ if [ "${KISCSI_PATHS_LEAD:-1}" = 1 ]; then
 	fio_wait "$FIO_PID" relogin 120
 	fio_assert_ok relogin
 	ks_assert_all_carried "$sid" "$before"
+
+	# One connection, two portals (-c 1): path 2 has no connection, but
+	# a session recovery tries it when path 1 is down.
+	"$ctl" logout -s "$sid" >/dev/null
+	sid=$(ks_login -T "$iqn" -c 1 -p "$t1" --source "$i1" -p "$t2" --source "$i2")
+	ks_wait_up "$sid" 1 30
+	on_path "$sid" 0 "$t1" || { ks_show "$sid"; fail "-c 1: not logged in on path 1"; }
+	dev=$(ks_dev "$sid")
+	rec0=$(ks_get "$sid" .recoveries)
+	tc_cut_addr "$t1"
+	t0=$(date +%s)
+	spare_ok() {
+		[ "$(ks_get "$sid" .recoveries)" -gt "$rec0" ] && on_path "$sid" 0 "$t2"
+	}
+	if ! wait_for 60 spare_ok; then
+		ks_show "$sid"
+		fail "-c 1: the session is not recovered on path 2 within 60 s of path 1's cut"
+	fi
+	spare_s=$(($(date +%s) - t0))
+	log "-c 1: recovered on path 2 $spare_s s after path 1's cut"
+	fio_verify "$dev" 8M
+	tc_restore
+	echo "paths_spare_back_s=$spare_s"
 fi
 
 "$ctl" logout -s "$sid" >/dev/null
