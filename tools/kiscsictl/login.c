@@ -26,8 +26,9 @@ const struct subcmd login_cmd = {
 	"log in to a target, attach its LUNs and show the new session",
 	"  -T, --target TARGET     the target's iSCSI name\n"
 	"  -p, --portal PORTAL     host[:port] or [ipv6][:port], port 3260 by default;\n"
-	"                          the first is the leading connection's; give several\n"
-	"                          for several paths\n"
+	"                          give several for several paths: the first that\n"
+	"                          answers takes the leading connection, and session\n"
+	"                          recovery tries each in turn\n"
 	"      --source ADDR       connect to the -p PORTAL before it from this local\n"
 	"                          address, of the portal's address family\n"
 	"      --iface DEV         connect to the -p PORTAL before it through this\n"

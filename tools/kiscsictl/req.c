@@ -226,8 +226,8 @@ static int put_param(struct nlmsghdr *nlh, size_t size, const struct req_param *
  *
  * Strings go as NUL-terminated (the policies are NLA_NUL_STRING); portals
  * (with their source address or interface) and params as one nest each, in
- * command-line order: the first portal is the leading connection's. The
- * number of connections goes only when -c was given.
+ * command-line order: the kernel tries them in that order for the leading
+ * connection. The number of connections goes only when -c was given.
  *
  * Return: 0 or -EMSGSIZE.
  */
