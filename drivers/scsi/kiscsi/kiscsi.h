@@ -498,7 +498,7 @@ struct kiscsi_conn {
  * @recovery_start: jiffies when the current recovery began
  * @recovery_backoff: seconds between recovery attempts
  * @lead_first: CID whose path a session recovery logs in on first: the
- *	last leading connection's, or the next path's when that one failed
+ *	last leading connection's (unless its failure started the recovery)
  * @lead_tried: CIDs (bit CID) and @spares (bit KISCSI_MAX_CONNS + index)
  *	whose paths a session recovery tried in this round (see
  *	relogin_candidate()); both under @mutex once it is queued

@@ -398,23 +398,12 @@ static void session_start_recovery(struct kiscsi_session *sess, unsigned int t2w
 	spin_unlock_bh(&sess->lock);
 	/*
 	 * The connection whose failure started it may have lost its path:
-	 * the login starts on the next connection with another path, if any.
-	 * Only the caller that moved the session out of UP gets here, and
-	 * recovery_work reads these once queued below.
+	 * that path counts as tried in the first round, so the login starts
+	 * on another one if the session has any (relogin_candidate()). Only
+	 * the caller that moved the session out of UP gets here, and
+	 * recovery_work reads it once queued below.
 	 */
-	sess->lead_tried = 0;
-	if (failed && failed->cid == sess->lead_first) {
-		spin_lock(&sess->info_lock);	/* the paths */
-		for (i = 1; i < sess->nr_conns; i++) {
-			struct kiscsi_conn *c = sess->conns[(failed->cid + i) % sess->nr_conns];
-
-			if (may_lead(c) && !same_path(&c->remote, &failed->remote)) {
-				sess->lead_first = c->cid;
-				break;
-			}
-		}
-		spin_unlock(&sess->info_lock);
-	}
+	sess->lead_tried = failed ? BIT(failed->cid) : 0;
 	if (n > 1)
 		t2w = max_t(unsigned int, t2w, KISCSI_MCS_REINSTATE_WAIT);
 	atomic_inc(&sess->recoveries);
