@@ -23,15 +23,16 @@
 # completion latency (paths_pause_ms). KISCSI_PATHS_CUT sets the cut's
 # length (kiscsi_paths_long: 60 s).
 #
-# Then (not in kiscsi_paths_long, KISCSI_PATHS_LEAD=0) path 1, the
-# leading connection's, is cut: the session must be recovered on path 2
-# while path 1 is still down. And both paths are cut: during the session
-# recovery, conn del of the connection whose login is in progress must end
-# at once, the last one cannot be removed, and the session comes back on
-# the other path; conn add brings the removed one back. Then a login with
-# path 1 down must log in on path 2, and add path 1 once it is back. Last,
-# a session of one connection given both portals (-c 1) must be recovered
-# on path 2, which has no connection, when path 1 is cut.
+# KISCSI_PATHS_PHASES=failover (kiscsi_paths_failover) runs, instead of
+# that cut, the failover of the session itself: path 1, the leading
+# connection's, is cut, and the session must be recovered on path 2 while
+# path 1 is still down. Both paths are cut: during the session recovery,
+# conn del of the connection whose login is in progress must end at once,
+# the last one cannot be removed, and the session comes back on the other
+# path; conn add brings the removed one back. A login with path 1 down
+# must log in on path 2, and add path 1 once it is back. A session of one
+# connection given both portals (-c 1) must be recovered on path 2, which
+# has no connection, when path 1 is cut.
 
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
@@ -42,6 +43,7 @@ iqn=iqn.2003-01.org.kiscsi.test:paths
 t1=192.0.2.1 i1=192.0.2.11	# path 1: target, initiator
 t2=198.51.100.1 i2=198.51.100.11	# path 2
 cut_s=${KISCSI_PATHS_CUT:-18}
+phases=${KISCSI_PATHS_PHASES:-cut2}
 ncpu=$(nproc)
 # One fio job per CPU, each on its own CPU: every hardware queue, so every
 # connection, gets commands.
@@ -74,67 +76,69 @@ fio_wait "$FIO_PID" warm 120
 fio_assert_ok warm
 ks_assert_all_carried "$sid" "$before"
 
-# Verified I/O across the cut and the recovery (timed: the cut + 25 s).
-rec0=$(ks_get "$sid" .recoveries)
-err0=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .errors')
-fio_timed_args "$dev" "$ncpu" 48M $((cut_s + 25))
-fio_bg cut "${VARGS[@]}" --bssplit=4k/50:64k/50 "${pin[@]}"
-pid=$FIO_PID
-wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
-sleep 2
-log "cutting path 2 ($t2) for $cut_s s"
-tc_cut_addr "$t2"
-t0=$(date +%s)
-# One sample a second: did the disk complete I/O in it?
-stalled=0 moving=0 last=$(disk_ios "$dev")
-while [ $(($(date +%s) - t0)) -lt "$cut_s" ]; do
-	sleep 1
-	now=$(disk_ios "$dev")
-	if [ "$now" -gt "$last" ]; then moving=$((moving + 1)); else stalled=$((stalled + 1)); fi
-	last=$now
-	if proc_gone "$pid"; then
-		fio_wait "$pid" cut 10
-		grep -m5 . /tmp/fio-cut.err >&2 || true
-		ks_show "$sid"
-		sd=/sys/block/${dev#/dev/}/device
-		log "$dev is $(cat "$sd/state"); SCSI command timeout $(cat "$sd/timeout") s; timed out commands" \
-			"(iotmo_cnt) $(($(cat "$sd/iotmo_cnt"))), failed (ioerr_cnt)" \
-			"$(($(cat "$sd/ioerr_cnt")))"
-		fail "fio ended $(($(date +%s) - t0)) s into the cut of path 2:" \
-			"exit $FIO_RC, $(fio_errors cut) error(s)"
-	fi
-done
-drops=$(tc_drops)
-tc_restore
-log "path 2 restored after $(($(date +%s) - t0)) s; $drops packets dropped;" \
-	"I/O completed in $moving one-second samples of the cut, none in $stalled"
-echo "paths_cut_s=$cut_s paths_io_seconds=$moving paths_stalled_seconds=$stalled"
-ks_show "$sid"
-t1s=$(date +%s)
-ks_wait_up "$sid" 2 60
-log "both connections up $(($(date +%s) - t1s)) s after the restore"
-paths_ok || fail "after the restore, connections are not on their paths"
-ks_show "$sid"
-fio_wait "$pid" cut 240
-fio_assert_ok cut
-sd=/sys/block/${dev#/dev/}/device
-[ "$(cat "$sd/state")" = running ] || fail "$dev is $(cat "$sd/state") after the cut"
-rec1=$(ks_get "$sid" .recoveries)
-err1=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .errors')
-log "recoveries $rec0 -> $rec1, path 2 connection errors $err0 -> $err1"
-[ "$rec1" -gt "$rec0" ] || [ "$err1" -gt "$err0" ] ||
-	fail "the cut went unnoticed (no recovery, no connection error)"
-echo "paths_pause_ms=$(fio_clat_max_ms cut)"
+if [[ $phases == *cut2* ]]; then
+	# Verified I/O across the cut and the recovery (timed: the cut + 25 s).
+	rec0=$(ks_get "$sid" .recoveries)
+	err0=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .errors')
+	fio_timed_args "$dev" "$ncpu" 48M $((cut_s + 25))
+	fio_bg cut "${VARGS[@]}" --bssplit=4k/50:64k/50 "${pin[@]}"
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+	sleep 2
+	log "cutting path 2 ($t2) for $cut_s s"
+	tc_cut_addr "$t2"
+	t0=$(date +%s)
+	# One sample a second: did the disk complete I/O in it?
+	stalled=0 moving=0 last=$(disk_ios "$dev")
+	while [ $(($(date +%s) - t0)) -lt "$cut_s" ]; do
+		sleep 1
+		now=$(disk_ios "$dev")
+		if [ "$now" -gt "$last" ]; then moving=$((moving + 1)); else stalled=$((stalled + 1)); fi
+		last=$now
+		if proc_gone "$pid"; then
+			fio_wait "$pid" cut 10
+			grep -m5 . /tmp/fio-cut.err >&2 || true
+			ks_show "$sid"
+			sd=/sys/block/${dev#/dev/}/device
+			log "$dev is $(cat "$sd/state"); SCSI command timeout $(cat "$sd/timeout") s; timed out commands" \
+				"(iotmo_cnt) $(($(cat "$sd/iotmo_cnt"))), failed (ioerr_cnt)" \
+				"$(($(cat "$sd/ioerr_cnt")))"
+			fail "fio ended $(($(date +%s) - t0)) s into the cut of path 2:" \
+				"exit $FIO_RC, $(fio_errors cut) error(s)"
+		fi
+	done
+	drops=$(tc_drops)
+	tc_restore
+	log "path 2 restored after $(($(date +%s) - t0)) s; $drops packets dropped;" \
+		"I/O completed in $moving one-second samples of the cut, none in $stalled"
+	echo "paths_cut_s=$cut_s paths_io_seconds=$moving paths_stalled_seconds=$stalled"
+	ks_show "$sid"
+	t1s=$(date +%s)
+	ks_wait_up "$sid" 2 60
+	log "both connections up $(($(date +%s) - t1s)) s after the restore"
+	paths_ok || fail "after the restore, connections are not on their paths"
+	ks_show "$sid"
+	fio_wait "$pid" cut 240
+	fio_assert_ok cut
+	sd=/sys/block/${dev#/dev/}/device
+	[ "$(cat "$sd/state")" = running ] || fail "$dev is $(cat "$sd/state") after the cut"
+	rec1=$(ks_get "$sid" .recoveries)
+	err1=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .errors')
+	log "recoveries $rec0 -> $rec1, path 2 connection errors $err0 -> $err1"
+	[ "$rec1" -gt "$rec0" ] || [ "$err1" -gt "$err0" ] ||
+		fail "the cut went unnoticed (no recovery, no connection error)"
+	echo "paths_pause_ms=$(fio_clat_max_ms cut)"
 
-# Both paths carry I/O again.
-before=$(ks_cmds "$sid")
-fio_verify_args "$dev" "$ncpu" 16M
-fio_bg after "${VARGS[@]}" --bs=64k "${pin[@]}"
-fio_wait "$FIO_PID" after 120
-fio_assert_ok after
-ks_assert_all_carried "$sid" "$before"
+	# Both paths carry I/O again.
+	before=$(ks_cmds "$sid")
+	fio_verify_args "$dev" "$ncpu" 16M
+	fio_bg after "${VARGS[@]}" --bs=64k "${pin[@]}"
+	fio_wait "$FIO_PID" after 120
+	fio_assert_ok after
+	ks_assert_all_carried "$sid" "$before"
+fi
 
-if [ "${KISCSI_PATHS_LEAD:-1}" = 1 ]; then
+if [[ $phases == *failover* ]]; then
 	# on_path SID CID ADDR: the session is up and connection CID is up
 	# on ADDR.
 	on_path() {

@@ -7,5 +7,5 @@
 # application: fio must see no error, and the session must be back on both
 # paths once the rule is gone.
 
-export KISCSI_PATHS_CUT=60 KISCSI_PATHS_LEAD=0
+export KISCSI_PATHS_CUT=60
 exec bash "$KISCSI_SRC/tools/testing/selftests/kiscsi/cases/kiscsi_paths.sh"
