@@ -179,13 +179,26 @@ conn_del_in_login() {
 	echo "conn_del_in_login_ms=$dt"
 }
 
+# fio_kill NAME LOCAL SECS: fio NAME (the case's job, SECS long) on $dev
+# under way, then the connection from LOCAL (addr:port) is reset; sets pid.
+fio_kill() {
+	local out
+	fio_timed_args "$dev" 2 32M "$3"
+	fio_bg "$1" "${VARGS[@]}" "${fio_job[@]}"
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+	! proc_gone "$pid" || fail "fio ended before the kill"
+	out=$(ss -K -tn "sport = :${2##*:} and dport = :$port")
+	grep -q ":${2##*:}" <<<"$out" || fail "ss -K: no socket $2"
+}
+
 # t2r_zero SID DEV: connection 1 is added again; the target answers the
 # next logout for recovery with Time2Retain 0 and discards the tasks
 # (11.15.4): kiscsi must not reassign them but recover the session, with
 # no I/O error. A kill that finds connection 1 idle (it just logs in
 # again, no logout) is tried again, 3 times at most.
 t2r_zero() {
-	local sid=$1 dev=$2 zmark la rec pid out try lo
+	local sid=$1 dev=$2 zmark la rec try lo
 	"$ctl" conn add -s "$sid" -p "127.0.0.2:$port" -t 5 >/dev/null ||
 		fail "Time2Retain 0: conn add failed"
 	ks_wait_up "$sid" 2 30
@@ -194,13 +207,7 @@ t2r_zero() {
 		zmark=$(dmesg_mark)
 		la=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .local')
 		rec=$(ks_get "$sid" .recoveries)
-		fio_timed_args "$dev" 2 32M 8
-		fio_bg "erl2-t2r$try" "${VARGS[@]}" "${fio_job[@]}"
-		pid=$FIO_PID
-		wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
-		! proc_gone "$pid" || fail "fio ended before the kill"
-		out=$(ss -K -tn "sport = :${la##*:} and dport = :$port")
-		grep -q ":${la##*:}" <<<"$out" || fail "ss -K: no socket $la"
+		fio_kill "erl2-t2r$try" "$la" 8
 		wait_for 60 back_up "$sid" 2 "${la##*:}" || {
 			ks_show "$sid"
 			fail "Time2Retain 0: session $sid not back with 2 connections in 60 s"
@@ -270,13 +277,7 @@ for nc in 1 2; do
 		outs0=$(rec_logouts "$tsih")
 		name=erl2-c$nc-$k
 		kmark=$(dmesg_mark)
-		fio_timed_args "$dev" 2 32M "$runtime"
-		fio_bg "$name" "${VARGS[@]}" "${fio_job[@]}"
-		pid=$FIO_PID
-		wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
-		! proc_gone "$pid" || fail "fio ended before the kill"
-		out=$(ss -K -tn "sport = :${local_addr##*:} and dport = :$port")
-		grep -q ":${local_addr##*:}" <<<"$out" || fail "ss -K: no socket $local_addr"
+		fio_kill "$name" "$local_addr" "$runtime"
 		t0=$(date +%s%N)
 		wait_for 60 conn_recovered "$sid" "$cid" "$rec" "$crec" || {
 			ks_show "$sid"

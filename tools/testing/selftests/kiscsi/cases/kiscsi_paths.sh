@@ -68,13 +68,20 @@ paths_ok() {
 }
 paths_ok || fail "connections are not on their paths"
 
+# both_carry NAME: a short verified run, one job per CPU: every connection
+# must carry commands.
+both_carry() {
+	local before
+	before=$(ks_cmds "$sid")
+	fio_verify_args "$dev" "$ncpu" 16M
+	fio_bg "$1" "${VARGS[@]}" --bs=64k "${pin[@]}"
+	fio_wait "$FIO_PID" "$1" 120
+	fio_assert_ok "$1"
+	ks_assert_all_carried "$sid" "$before"
+}
+
 # A short verified run: both paths carry I/O.
-before=$(ks_cmds "$sid")
-fio_verify_args "$dev" "$ncpu" 16M
-fio_bg warm "${VARGS[@]}" --bs=64k "${pin[@]}"
-fio_wait "$FIO_PID" warm 120
-fio_assert_ok warm
-ks_assert_all_carried "$sid" "$before"
+both_carry warm
 
 if [[ $phases == *cut2* ]]; then
 	# Verified I/O across the cut and the recovery (timed: the cut + 25 s).
@@ -130,12 +137,7 @@ if [[ $phases == *cut2* ]]; then
 	echo "paths_pause_ms=$(fio_clat_max_ms cut)"
 
 	# Both paths carry I/O again.
-	before=$(ks_cmds "$sid")
-	fio_verify_args "$dev" "$ncpu" 16M
-	fio_bg after "${VARGS[@]}" --bs=64k "${pin[@]}"
-	fio_wait "$FIO_PID" after 120
-	fio_assert_ok after
-	ks_assert_all_carried "$sid" "$before"
+	both_carry after
 fi
 
 if [[ $phases == *failover* ]]; then
@@ -243,12 +245,7 @@ if [[ $phases == *failover* ]]; then
 	echo "paths_del_in_recovery_ms=$del_ms"
 
 	# Both paths carry verified I/O.
-	before=$(ks_cmds "$sid")
-	fio_verify_args "$dev" "$ncpu" 16M
-	fio_bg last "${VARGS[@]}" --bs=64k "${pin[@]}"
-	fio_wait "$FIO_PID" last 120
-	fio_assert_ok last
-	ks_assert_all_carried "$sid" "$before"
+	both_carry last
 
 	# A login with the first path down goes on with the next: the
 	# leading connection logs in on path 2 (CID 1, its slot), the one
@@ -266,12 +263,7 @@ if [[ $phases == *failover* ]]; then
 	tc_restore
 	ks_wait_up "$sid" 2 90
 	paths_ok || fail "after path 1's restore, connections are not on their paths"
-	before=$(ks_cmds "$sid")
-	fio_verify_args "$dev" "$ncpu" 16M
-	fio_bg relogin "${VARGS[@]}" --bs=64k "${pin[@]}"
-	fio_wait "$FIO_PID" relogin 120
-	fio_assert_ok relogin
-	ks_assert_all_carried "$sid" "$before"
+	both_carry relogin
 
 	# One connection, two portals (-c 1): path 2 has no connection, but
 	# a session recovery tries it when path 1 is down.
