@@ -44,8 +44,6 @@ kills=${KISCSI_RECOVERY_KILLS:-5}
 t2w=${KISCSI_RECOVERY_T2W:-2}
 fio_mix=(--bssplit=4k/40:16k/20:64k/20:256k/20 --iodepth=8)
 
-mcs_target "$iqn" 256 127.0.0.1
-lio_param "$iqn" DefaultTime2Wait "$t2w"
 kiscsi_load
 
 # back_up SID N PORT: the session is up with N connections, all up, and
@@ -68,6 +66,11 @@ recovered() {
 }
 
 for erl in ${KISCSI_RECOVERY_ERLS:-0}; do
+	# A target of its own per level: LIO keeps the first login's node
+	# ACL (demo mode caches it), with the level it had then.
+	lio_target_delete "$iqn"
+	mcs_target "$iqn" 256 127.0.0.1
+	lio_param "$iqn" DefaultTime2Wait "$t2w"
 	# The login key's default, and the node ACLs' default_erl (LIO sets
 	# the key from it at every leading login, overriding the param).
 	lio_param "$iqn" ErrorRecoveryLevel "$erl"
