@@ -34,7 +34,8 @@ const struct subcmd login_cmd = {
 	"      --iface DEV         connect to the -p PORTAL before it through this\n"
 	"                          network interface (instead of --source)\n"
 	"  -c, --connections N     open N connections (1-8), spread over the portals\n"
-	"                          round robin; default: one per portal\n"
+	"                          round robin; default: one per portal; with fewer,\n"
+	"                          the other portals wait for a session recovery\n"
 	"  -o, --option Key=Value  an iSCSI key to propose instead of kiscsi's default,\n"
 	"                          e.g. -o HeaderDigest=CRC32C,None\n"
 	"  -I, --initiator NAME    the initiator name; default: InitiatorName= in\n"
@@ -86,12 +87,6 @@ static int login_check(const struct req *r)
 		fprintf(stderr,
 			"kiscsictl: login: at most %d portals: a session has at most %d connections\n",
 			REQ_CONNS_MAX, REQ_CONNS_MAX);
-		return EXIT_USAGE;
-	}
-	if (r->conns && r->conns < (uint32_t)r->n_portals) {
-		fprintf(stderr,
-			"kiscsictl: login: -c %u opens fewer connections than the %d portals given\n",
-			r->conns, r->n_portals);
 		return EXIT_USAGE;
 	}
 	return 0;
