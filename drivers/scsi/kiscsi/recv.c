@@ -1093,6 +1093,7 @@ static u32 rx_set_lowat(struct sock *sk, u32 bytes)
 {
 	u32 want = max_t(u32, min_t(u32, bytes, READ_ONCE(sk->sk_rcvbuf) >> 2), 1);
 
+	lockdep_assert(lockdep_sock_is_held(sk));
 	WRITE_ONCE(sk->sk_rcvlowat, want);
 	return want;
 }

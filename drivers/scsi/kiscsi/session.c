@@ -361,6 +361,16 @@ static bool same_path(const struct kiscsi_addr *a, const struct kiscsi_addr *b)
 	       !strcmp(a->ifname, b->ifname);
 }
 
+/* @addr's path is one of the @n in @list. */
+static bool path_listed(const struct kiscsi_addr *list, unsigned int n,
+			const struct kiscsi_addr *addr)
+{
+	while (n--)
+		if (same_path(&list[n], addr))
+			return true;
+	return false;
+}
+
 /* @conn may lead a session recovery: not removed, and not being removed. */
 static bool may_lead(const struct kiscsi_conn *conn)
 {
@@ -618,7 +628,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	struct kiscsi_session *sess;
 	struct Scsi_Host *shost;
 	struct socket *sock = NULL;
-	unsigned int i, j, p, want, nslots, lead = 0;
+	unsigned int i, p, want, nslots, lead = 0;
 	int ret = -ENOTCONN;
 
 	shost = scsi_host_alloc(&kiscsi_sht, sizeof(*sess));
@@ -661,9 +671,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	 */
 	want = min(nconns ? nconns : nportals, (unsigned int)KISCSI_MAX_CONNS);
 	for (p = 0; p < nportals; p++) {
-		for (i = 0; i < p && !same_path(&portals[i], &portals[p]); i++)
-			;
-		if (i < p)
+		if (path_listed(portals, p, &portals[p]))
 			continue;	/* that path was tried */
 		memset(l, 0, sizeof(*l));
 		l->proposal = &sess->proposal;
@@ -744,9 +752,8 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 		for (i = 0; i < nslots && !taken; i++)
 			taken = !test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags) &&
 				same_path(&sess->conns[i]->remote, &portals[p]);
-		for (j = 0; j < sess->nr_spares && !taken; j++)
-			taken = same_path(&sess->spares[j], &portals[p]);
-		if (!taken && sess->nr_spares < ARRAY_SIZE(sess->spares))
+		if (!taken && !path_listed(sess->spares, sess->nr_spares, &portals[p]) &&
+		    sess->nr_spares < ARRAY_SIZE(sess->spares))
 			sess->spares[sess->nr_spares++] = portals[p];
 	}
 

@@ -257,6 +257,21 @@ io_flowing() {
 	[ "$(disk_ios "$1")" -gt "$a" ]
 }
 
+# fio_kill DEV NAME LOCAL PORT SECS FIO_ARGS...: a timed verified fio NAME
+# (2 jobs, SECS long, FIO_ARGS added) on DEV under way, then the connection
+# from LOCAL (addr:port) to PORT is reset with ss -K. Sets pid.
+fio_kill() {
+	local dev=$1 name=$2 local_addr=$3 port=$4 secs=$5 out
+	shift 5
+	fio_timed_args "$dev" 2 32M "$secs"
+	fio_bg "$name" "${VARGS[@]}" "$@"
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+	! proc_gone "$pid" || fail "fio ended before the kill"
+	out=$(ss -K -tn "sport = :${local_addr##*:} and dport = :$port")
+	grep -q ":${local_addr##*:}" <<<"$out" || fail "ss -K: no socket $local_addr"
+}
+
 # ------------------------------------------------------------ faults
 #
 # Traffic between the guest's own addresses goes over lo, whatever device

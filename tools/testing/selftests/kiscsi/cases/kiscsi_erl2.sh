@@ -179,19 +179,6 @@ conn_del_in_login() {
 	echo "conn_del_in_login_ms=$dt"
 }
 
-# fio_kill NAME LOCAL SECS: fio NAME (the case's job, SECS long) on $dev
-# under way, then the connection from LOCAL (addr:port) is reset; sets pid.
-fio_kill() {
-	local out
-	fio_timed_args "$dev" 2 32M "$3"
-	fio_bg "$1" "${VARGS[@]}" "${fio_job[@]}"
-	pid=$FIO_PID
-	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
-	! proc_gone "$pid" || fail "fio ended before the kill"
-	out=$(ss -K -tn "sport = :${2##*:} and dport = :$port")
-	grep -q ":${2##*:}" <<<"$out" || fail "ss -K: no socket $2"
-}
-
 # t2r_zero SID DEV: connection 1 is added again; the target answers the
 # next logout for recovery with Time2Retain 0 and discards the tasks
 # (11.15.4): kiscsi must not reassign them but recover the session, with
@@ -207,7 +194,7 @@ t2r_zero() {
 		zmark=$(dmesg_mark)
 		la=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .local')
 		rec=$(ks_get "$sid" .recoveries)
-		fio_kill "erl2-t2r$try" "$la" 8
+		fio_kill "$dev" "erl2-t2r$try" "$la" "$port" 8 "${fio_job[@]}"
 		wait_for 60 back_up "$sid" 2 "${la##*:}" || {
 			ks_show "$sid"
 			fail "Time2Retain 0: session $sid not back with 2 connections in 60 s"
@@ -277,7 +264,7 @@ for nc in 1 2; do
 		outs0=$(rec_logouts "$tsih")
 		name=erl2-c$nc-$k
 		kmark=$(dmesg_mark)
-		fio_kill "$name" "$local_addr" "$runtime"
+		fio_kill "$dev" "$name" "$local_addr" "$port" "$runtime" "${fio_job[@]}"
 		t0=$(date +%s%N)
 		wait_for 60 conn_recovered "$sid" "$cid" "$rec" "$crec" || {
 			ks_show "$sid"

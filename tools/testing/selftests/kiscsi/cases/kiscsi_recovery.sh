@@ -89,13 +89,7 @@ for erl in ${KISCSI_RECOVERY_ERLS:-0}; do
 			rec=$(ks_get "$sid" .recoveries)
 			crec=$(ks_get "$sid" ".connections[] | select(.cid == $cid) | .recoveries")
 			name=e$erl-c$nc-$k
-			fio_timed_args "$dev" 2 32M "$runtime"
-			fio_bg "$name" "${VARGS[@]}" "${fio_mix[@]}"
-			pid=$FIO_PID
-			wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
-			! proc_gone "$pid" || fail "fio ended before the kill"
-			out=$(ss -K -tn "sport = :${local_addr##*:} and dport = :3260")
-			grep -q ":${local_addr##*:}" <<<"$out" || fail "ss -K: no socket $local_addr"
+			fio_kill "$dev" "$name" "$local_addr" 3260 "$runtime" "${fio_mix[@]}"
 			t0=$(date +%s%N)
 			wait_for 60 recovered "$erl" "$sid" "$cid" "$rec" "$crec" || {
 				ks_show "$sid"
