@@ -45,6 +45,15 @@ const struct subcmd login_cmd = {
 	"      --replacement-timeout SECONDS\n"
 	"                          how long I/O waits for a session that lost every\n"
 	"                          connection to log back in (default 120)\n"
+	"      --noop-interval SECONDS\n"
+	"                          ping the target (NOP-Out) after this long without\n"
+	"                          hearing from it on a connection (0-3600, 0: never;\n"
+	"                          default 5)\n"
+	"      --noop-timeout SECONDS\n"
+	"                          a ping not answered in this long fails the\n"
+	"                          connection, which is then recovered (1-3600,\n"
+	"                          default 10): a silent path is found in about\n"
+	"                          interval + timeout seconds\n"
 	"\nTwo paths, two connections each:\n"
 	"  kiscsictl login -T TARGET -p 10.0.1.9 --source 10.0.1.2 \\\n"
 	"                            -p 10.0.2.9 --source 10.0.2.2 -c 4\n",
@@ -66,6 +75,8 @@ static const struct option login_opts[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "connections", required_argument, NULL, 'c' },
 	{ "replacement-timeout", required_argument, NULL, OPT_RT },
+	{ "noop-interval", required_argument, NULL, OPT_NOP_INTERVAL },
+	{ "noop-timeout", required_argument, NULL, OPT_NOP_TIMEOUT },
 	{ "source", required_argument, NULL, OPT_SOURCE },
 	{ "iface", required_argument, NULL, OPT_IFACE },
 	{ "json", no_argument, NULL, 'j' },
@@ -131,6 +142,10 @@ int login_parse(struct ctl *ctl, int argc, char **argv, struct req *r)
 			break;
 		case OPT_RT:
 			ret = req_set_replacement_timeout(r, optarg);
+			break;
+		case OPT_NOP_INTERVAL:
+		case OPT_NOP_TIMEOUT:
+			ret = req_set_nop(r, c, optarg);
 			break;
 		case OPT_SOURCE:
 		case OPT_IFACE:

@@ -81,7 +81,7 @@ int req_add_param(struct req *r, const char *arg)
  * @r: request
  * @arg: the argument (0-32767)
  *
- * Return: 0, or -1 after printing why.
+ * Return: 0 or EXIT_USAGE after printing why.
  */
 int req_set_replacement_timeout(struct req *r, const char *arg)
 {
@@ -89,9 +89,34 @@ int req_set_replacement_timeout(struct req *r, const char *arg)
 		fprintf(stderr,
 			"kiscsictl: %s: --replacement-timeout wants 0-32767 seconds, not '%s'\n",
 			r->cmd, arg);
-		return -1;
+		return EXIT_USAGE;
 	}
 	r->has_rt = 1;
+	return 0;
+}
+
+/**
+ * req_set_nop() - parse --noop-interval or --noop-timeout SECONDS
+ * @r: request
+ * @opt: OPT_NOP_INTERVAL (0-3600, 0: no pings) or OPT_NOP_TIMEOUT (1-3600)
+ * @arg: the argument
+ *
+ * Return: 0 or EXIT_USAGE after printing why.
+ */
+int req_set_nop(struct req *r, int opt, const char *arg)
+{
+	int interval = opt == OPT_NOP_INTERVAL;
+	uint32_t min = interval ? 0 : 1;
+
+	if (parse_u32(arg, min, 3600, interval ? &r->nop_interval : &r->nop_timeout)) {
+		fprintf(stderr, "kiscsictl: %s: --noop-%s wants %u-3600 seconds, not '%s'\n",
+			r->cmd, interval ? "interval" : "timeout", min, arg);
+		return EXIT_USAGE;
+	}
+	if (interval)
+		r->has_nop_interval = 1;
+	else
+		r->has_nop_timeout = 1;
 	return 0;
 }
 
@@ -251,6 +276,12 @@ int req_put(struct nlmsghdr *nlh, size_t size, const struct req *r,
 	if (r->has_rt &&
 	    !mnl_attr_put_u32_check(nlh, size, KISCSI_A_SESSION_REPLACEMENT_TIMEOUT,
 				    r->replacement_timeout))
+		return -EMSGSIZE;
+	if (r->has_nop_interval &&
+	    !mnl_attr_put_u32_check(nlh, size, KISCSI_A_SESSION_NOP_INTERVAL, r->nop_interval))
+		return -EMSGSIZE;
+	if (r->has_nop_timeout &&
+	    !mnl_attr_put_u32_check(nlh, size, KISCSI_A_SESSION_NOP_TIMEOUT, r->nop_timeout))
 		return -EMSGSIZE;
 	for (i = 0; i < r->n_portals; i++)
 		if (portal_put(nlh, size, KISCSI_A_SESSION_PORTAL, &r->portals[i]))

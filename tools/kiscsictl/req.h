@@ -21,7 +21,7 @@
 #define REQ_CONNS_MAX		8	/* connections per session, as the policy */
 
 /* getopt_long() values of the options that have no short form */
-enum { OPT_SOURCE = 0x100, OPT_IFACE, OPT_RT };
+enum { OPT_SOURCE = 0x100, OPT_IFACE, OPT_RT, OPT_NOP_INTERVAL, OPT_NOP_TIMEOUT };
 
 struct req_param {
 	char key[PARAM_KEY_MAX + 1];
@@ -40,12 +40,17 @@ struct req {
 	uint32_t conns;		/* login -c, 0: one connection per portal */
 	uint32_t replacement_timeout;	/* login, 0 and !has_rt: the default */
 	int has_rt;
+	uint32_t nop_interval;	/* login --noop-interval, if has_nop_interval */
+	int has_nop_interval;
+	uint32_t nop_timeout;	/* login --noop-timeout, if has_nop_timeout */
+	int has_nop_timeout;
 };
 
 int req_add_portal(struct req *r, const char *arg);
 int req_add_param(struct req *r, const char *arg);
 int req_set_timeout(struct req *r, const char *arg);
 int req_set_replacement_timeout(struct req *r, const char *arg);
+int req_set_nop(struct req *r, int opt, const char *arg);
 int req_set_conns(struct req *r, const char *arg);
 int req_bind_portal(struct req *r, int opt, const char *arg);
 int req_set_name(struct req *r, const char **name, const char *arg,

@@ -215,6 +215,12 @@ static int parse_attr(const struct nlattr *a, struct session *s)
 	case KISCSI_A_SESSION_RECOVERIES:
 		get_u32(a, &s->recoveries);
 		break;
+	case KISCSI_A_SESSION_NOP_INTERVAL:
+		get_u32(a, &s->nop_interval);
+		break;
+	case KISCSI_A_SESSION_NOP_TIMEOUT:
+		get_u32(a, &s->nop_timeout);
+		break;
 	}
 	return 0;
 }

@@ -52,6 +52,8 @@ struct session {
 	uint16_t tsih;
 	uint32_t replacement_timeout;
 	uint32_t recoveries;
+	uint32_t nop_interval;		/* seconds of silence before a ping, 0: none */
+	uint32_t nop_timeout;		/* seconds a ping may stay unanswered */
 	struct sparam *params;
 	size_t n_params;
 	struct sconn *conns;

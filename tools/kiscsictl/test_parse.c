@@ -423,6 +423,7 @@ static void test_req_args(void)
 {
 	char key[80], arg[400];
 	struct req r = { .cmd = "test" };
+	struct capture c;
 
 	CHECK(!req_add_param(&r, "HeaderDigest=CRC32C,None") && r.n_params == 1 &&
 	      !strcmp(r.params[0].key, "HeaderDigest") &&
@@ -454,6 +455,23 @@ static void test_req_args(void)
 	CHECK(req_set_timeout(&r, "-5") == EXIT_USAGE, "-t -5");
 	CHECK(req_set_timeout(&r, "10s") == EXIT_USAGE, "-t 10s");
 	CHECK(req_set_timeout(&r, "99999999999999999999") == EXIT_USAGE, "-t huge");
+
+	CHECK(!r.has_nop_interval && !r.has_nop_timeout, "NOP flags set by default");
+	CHECK(!req_set_nop(&r, OPT_NOP_INTERVAL, "0") && r.nop_interval == 0 &&
+	      r.has_nop_interval && !r.has_nop_timeout, "--noop-interval 0");
+	CHECK(!req_set_nop(&r, OPT_NOP_TIMEOUT, "3600") && r.nop_timeout == 3600 &&
+	      r.has_nop_timeout, "--noop-timeout 3600");
+	CHECK(!req_set_nop(&r, OPT_NOP_INTERVAL, "3600") && r.nop_interval == 3600,
+	      "--noop-interval 3600");
+	CHECK(!req_set_nop(&r, OPT_NOP_TIMEOUT, "1") && r.nop_timeout == 1, "--noop-timeout 1");
+	cap_begin(&c, STDERR_FILENO);
+	CHECK(req_set_nop(&r, OPT_NOP_TIMEOUT, "0") == EXIT_USAGE, "--noop-timeout 0");
+	CHECK(req_set_nop(&r, OPT_NOP_INTERVAL, "3601") == EXIT_USAGE, "--noop-interval 3601");
+	CHECK(req_set_nop(&r, OPT_NOP_INTERVAL, "-1") == EXIT_USAGE, "--noop-interval -1");
+	CHECK(req_set_nop(&r, OPT_NOP_TIMEOUT, "5s") == EXIT_USAGE, "--noop-timeout 5s");
+	CHECK(strstr(cap_end(&c), "--noop-timeout wants 1-3600 seconds, not '0'"),
+	      "--noop-timeout 0 message: %s", c.text);
+	CHECK(r.nop_interval == 3600 && r.nop_timeout == 1, "a refused value was stored");
 }
 
 static const char *const bad_logins[] = {
@@ -470,6 +488,10 @@ static const char *const bad_logins[] = {
 	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -T iqn.2003-01.org.b:c -p 10.0.0.1",
 	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p",
 	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 -- extra",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 --noop-timeout 0",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 --noop-interval 3601",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 --noop-interval",
+	"login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 --replacement-timeout 32768",
 };
 
 static void test_login_args(void)
@@ -483,7 +505,8 @@ static void test_login_args(void)
 
 	snprintf(line, sizeof(line), "%s",
 		 "login -T iqn.2003-01.org.linux-iscsi.t:sn.1 -p 10.0.0.1 "
-		 "--portal [::1]:3261 -o MaxConnections=2 -I eui.0123456789abcdef -t 30 -j");
+		 "--portal [::1]:3261 -o MaxConnections=2 -I eui.0123456789abcdef -t 30 -j "
+		 "--noop-interval 2 --noop-timeout 3");
 	argc = mkargv(line, argv, 32);
 	CHECK(login_parse(&ctl, argc, argv, &r) == 0, "good login line");
 	CHECK(r.target && !strcmp(r.target, "iqn.2003-01.org.linux-iscsi.t:sn.1"), "-T");
@@ -491,6 +514,8 @@ static void test_login_args(void)
 	      r.portals[1].family == AF_INET6 && r.portals[1].port == 3261, "-p order");
 	CHECK(r.n_params == 1 && r.timeout == 30 && ctl.json, "-o -t -j");
 	CHECK(r.initiator && !strcmp(r.initiator, "eui.0123456789abcdef"), "-I");
+	CHECK(r.has_nop_interval && r.nop_interval == 2 && r.has_nop_timeout &&
+	      r.nop_timeout == 3, "--noop-interval/--noop-timeout");
 
 	for (i = 0; i < ARRAY_SIZE(bad_logins); i++) {
 		snprintf(line, sizeof(line), "%s", bad_logins[i]);
@@ -597,6 +622,7 @@ static void test_req_put(void)
 	const char *init = "iqn.2004-10.org.kiscsi:h-0123456789ab";
 	struct req r = { .cmd = "test" };
 	int n_portal = 0, n_param = 0, other = 0, init_ok = 0, target_ok = 0, tmo_ok = 0;
+	int nop_ok = 0;
 	struct nlattr *a, *n;
 	struct nlmsghdr *nlh;
 	size_t off = 0;
@@ -607,6 +633,7 @@ static void test_req_put(void)
 	req_add_param(&r, "HeaderDigest=CRC32C");
 	req_add_param(&r, "MaxConnections=4");
 	r.timeout = 15;
+	req_set_nop(&r, OPT_NOP_INTERVAL, "0");		/* 0 is sent: no pings */
 	nlh = put_genl(buf, &off, KISCSI_CMD_LOGIN);
 	CHECK(!req_put(nlh, sizeof(buf), &r, init), "req_put");
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
@@ -621,6 +648,9 @@ static void test_req_put(void)
 			break;
 		case KISCSI_A_SESSION_TIMEOUT:
 			tmo_ok = !mnl_attr_validate(a, MNL_TYPE_U32) && mnl_attr_get_u32(a) == 15;
+			break;
+		case KISCSI_A_SESSION_NOP_INTERVAL:
+			nop_ok = !mnl_attr_validate(a, MNL_TYPE_U32) && !mnl_attr_get_u32(a);
 			break;
 		case KISCSI_A_SESSION_PORTAL:
 			n_portal++;
@@ -639,8 +669,8 @@ static void test_req_put(void)
 			other++;
 		}
 	}
-	CHECK(init_ok && target_ok && tmo_ok, "names/timeout %d %d %d", init_ok, target_ok,
-	      tmo_ok);
+	CHECK(init_ok && target_ok && tmo_ok && nop_ok, "names/timeout/nop %d %d %d %d",
+	      init_ok, target_ok, tmo_ok, nop_ok);
 	CHECK(n_portal == 2 && n_param == 2 && !other, "%d portals %d params %d others",
 	      n_portal, n_param, other);
 
@@ -1354,6 +1384,8 @@ static struct nlmsghdr *session_msg(char *buf, uint32_t sid)
 	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_STATE, KISCSI_SESSION_STATE_UP);
 	mnl_attr_put_u64(nlh, KISCSI_A_SESSION_ISID, 0xff400001370000ULL);
 	mnl_attr_put_u16(nlh, KISCSI_A_SESSION_TSIH, 1);
+	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_NOP_INTERVAL, 5);
+	mnl_attr_put_u32(nlh, KISCSI_A_SESSION_NOP_TIMEOUT, 10);
 	put_param(nlh, "HeaderDigest", "None");
 	put_param(nlh, "TargetAlias", "disk \"one\"\x01");
 	put_conn(nlh, 0, KISCSI_CONN_STATE_UP, "10.0.0.1", "10.0.0.2:40000", 5);
@@ -1367,7 +1399,8 @@ static struct nlmsghdr *session_msg(char *buf, uint32_t sid)
 static const char want_json[] =
 	"{\"sid\":3,\"target\":\"iqn.2003-01.org.linux-iscsi.t:sn.1\","
 	"\"initiator\":\"iqn.2004-10.org.kiscsi:h-1\",\"type\":\"normal\",\"state\":\"up\","
-	"\"isid\":\"400001370000\",\"tsih\":1,\"replacement_timeout\":0,\"recoveries\":0,\"connections\":["
+	"\"isid\":\"400001370000\",\"tsih\":1,\"replacement_timeout\":0,\"recoveries\":0,"
+	"\"nop_interval\":5,\"nop_timeout\":10,\"connections\":["
 	"{\"cid\":0,\"state\":\"up\",\"portal\":\"10.0.0.1:3260\",\"local\":\"10.0.0.2:40000\","
 	"\"cmds\":5,\"bytes_in\":5000,\"bytes_out\":500,\"errors\":0,\"recoveries\":2,\"reassigned\":15,\"retried\":1,\"snacks\":10,\"digest_errors\":20},"
 	"{\"cid\":1,\"state\":\"login\",\"portal\":\"[2001:db8::1]:3260\",\"local\":null,"
@@ -1379,6 +1412,7 @@ static const char *const want_text[] = {
 	"Session 3: iqn.2003-01.org.linux-iscsi.t:sn.1\n",
 	"  State: up  Type: normal  ISID: 400001370000  TSIH: 1\n",
 	"  Initiator: iqn.2004-10.org.kiscsi:h-1\n",
+	"  Recoveries: 0  Replacement timeout: 0 s  NOP: 5 s / 10 s\n",
 	"  Connections:\n"
 	"    CID  State  Portal              Local           Cmds  Bytes in  Bytes out  Errors\n"
 	"      0  up     10.0.0.1:3260       10.0.0.2:40000     5      5000        500       0\n"

@@ -205,6 +205,9 @@ static void kiscsi_nop_work(struct work_struct *work)
 {
 	struct kiscsi_conn *conn = container_of(to_delayed_work(work),
 						struct kiscsi_conn, nop_work);
+	/* Set at login, constant for the session's life. */
+	unsigned int interval = conn->sess->nop_interval;
+	unsigned int timeout = conn->sess->nop_timeout;
 	unsigned int i;
 
 	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
@@ -218,12 +221,12 @@ static void kiscsi_nop_work(struct work_struct *work)
 		}
 	}
 	if (test_bit(KISCSI_CONN_PING_OUT, &conn->flags)) {
-		if (time_after(jiffies, conn->ping_sent + KISCSI_NOP_TIMEOUT * HZ)) {
+		if (time_after(jiffies, conn->ping_sent + timeout * HZ)) {
 			kiscsi_conn_failure(conn, "ping timed out");
 			return;
 		}
-	} else if (time_after(jiffies, READ_ONCE(conn->last_rx) +
-			      KISCSI_NOP_INTERVAL * HZ)) {
+	} else if (interval &&
+		   time_after(jiffies, READ_ONCE(conn->last_rx) + interval * HZ)) {
 		conn->ping_sent = jiffies;
 		set_bit(KISCSI_CONN_PING_OUT, &conn->flags);
 		set_bit(KISCSI_CONN_PING, &conn->flags);

@@ -46,8 +46,9 @@ struct genl_info;
 #define KISCSI_AHS_MAX		256	/* received AHS we accept (bytes) */
 #define KISCSI_HDR_MAX		(ISCSI_HDR_LEN + KISCSI_AHS_MAX + ISCSI_DIGEST_SIZE)
 #define KISCSI_LOGIN_TIMEOUT	15	/* seconds, unless the request says */
-#define KISCSI_NOP_INTERVAL	5	/* seconds of silence before a ping */
-#define KISCSI_NOP_TIMEOUT	10	/* seconds a ping may stay unanswered */
+/* Defaults of the login's nop-interval and nop-timeout (seconds). */
+#define KISCSI_NOP_INTERVAL	5	/* silence before a ping, as open-iscsi */
+#define KISCSI_NOP_TIMEOUT	10	/* a ping may stay unanswered */
 #define KISCSI_LOGOUT_TIMEOUT	10	/* seconds */
 #define KISCSI_TEXT_TIMEOUT	30	/* seconds for a renegotiation */
 #define KISCSI_SNACK_TIMEOUT	10	/* seconds for a status asked for again */
@@ -494,6 +495,8 @@ struct kiscsi_conn {
  * @portal: the portal the leading connection connects to (after redirects)
  * @timeout: seconds for connect and each login exchange
  * @replacement_timeout: seconds of recovery before queued I/O fails
+ * @nop_interval: seconds of silence on a connection before a ping, 0: none
+ * @nop_timeout: seconds a ping may stay unanswered
  * @recovery_work: session recovery: log the session back in
  * @recovery_start: jiffies when the current recovery began
  * @recovery_backoff: seconds between recovery attempts
@@ -568,6 +571,8 @@ struct kiscsi_session {
 	struct kiscsi_addr portal;
 	unsigned int timeout;
 	unsigned int replacement_timeout;
+	unsigned int nop_interval;
+	unsigned int nop_timeout;
 	struct delayed_work recovery_work;
 	unsigned long recovery_start;
 	unsigned int recovery_backoff;
@@ -753,6 +758,8 @@ void kiscsi_session_async_event(struct kiscsi_conn *conn, u8 event, u16 param1,
  * @proposal: kiscsi's proposal with the user's overrides
  * @timeout: seconds for connect and each login exchange
  * @replacement_timeout: seconds of recovery before queued I/O fails
+ * @nop_interval: seconds of silence on a connection before a ping, 0: none
+ * @nop_timeout: seconds a ping may stay unanswered (at least 1)
  */
 struct kiscsi_login_req {
 	const char *target;
@@ -763,6 +770,8 @@ struct kiscsi_login_req {
 	const struct kiscsi_params *proposal;
 	unsigned int timeout;
 	unsigned int replacement_timeout;
+	unsigned int nop_interval;
+	unsigned int nop_timeout;
 };
 
 int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,

@@ -41,7 +41,7 @@ const struct nla_policy kiscsi_discover_nl_policy[KISCSI_A_SESSION_TIMEOUT + 1] 
 };
 
 /* KISCSI_CMD_LOGIN - do */
-const struct nla_policy kiscsi_login_nl_policy[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT + 1] = {
+const struct nla_policy kiscsi_login_nl_policy[KISCSI_A_SESSION_NOP_TIMEOUT + 1] = {
 	[KISCSI_A_SESSION_TARGET_NAME] = { .type = NLA_NUL_STRING, .len = 223, },
 	[KISCSI_A_SESSION_INITIATOR_NAME] = { .type = NLA_NUL_STRING, .len = 223, },
 	[KISCSI_A_SESSION_PORTAL] = NLA_POLICY_NESTED(kiscsi_portal_nl_policy),
@@ -49,6 +49,8 @@ const struct nla_policy kiscsi_login_nl_policy[KISCSI_A_SESSION_REPLACEMENT_TIME
 	[KISCSI_A_SESSION_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
 	[KISCSI_A_SESSION_CONNS] = NLA_POLICY_RANGE(NLA_U32, 1, 8),
 	[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT] = NLA_POLICY_MAX(NLA_U32, 32767),
+	[KISCSI_A_SESSION_NOP_INTERVAL] = NLA_POLICY_MAX(NLA_U32, 3600),
+	[KISCSI_A_SESSION_NOP_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
 };
 
 /* KISCSI_CMD_LOGOUT - do */
@@ -101,7 +103,7 @@ const struct genl_ops kiscsi_nl_ops[8] = {
 		.cmd		= KISCSI_CMD_LOGIN,
 		.doit		= kiscsi_nl_login_doit,
 		.policy		= kiscsi_login_nl_policy,
-		.maxattr	= KISCSI_A_SESSION_REPLACEMENT_TIMEOUT,
+		.maxattr	= KISCSI_A_SESSION_NOP_TIMEOUT,
 		.flags		= GENL_ADMIN_PERM,
 	},
 	{

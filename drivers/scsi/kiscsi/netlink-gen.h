@@ -19,7 +19,7 @@ extern const struct nla_policy kiscsi_version_get_nl_policy[KISCSI_A_VERSION_API
 
 extern const struct nla_policy kiscsi_discover_nl_policy[KISCSI_A_SESSION_TIMEOUT + 1];
 
-extern const struct nla_policy kiscsi_login_nl_policy[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT + 1];
+extern const struct nla_policy kiscsi_login_nl_policy[KISCSI_A_SESSION_NOP_TIMEOUT + 1];
 
 extern const struct nla_policy kiscsi_logout_nl_policy[KISCSI_A_SESSION_SID + 1];
 

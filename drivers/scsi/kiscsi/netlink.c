@@ -287,11 +287,20 @@ int kiscsi_nl_login_doit(struct sk_buff *skb, struct genl_info *info)
 			.proposal = p,
 			.timeout = req_timeout(info),
 			.replacement_timeout = KISCSI_REPLACEMENT_TIMEOUT,
+			.nop_interval = KISCSI_NOP_INTERVAL,
+			.nop_timeout = KISCSI_NOP_TIMEOUT,
 		};
 
 		if (info->attrs[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT])
 			req.replacement_timeout =
 				nla_get_u32(info->attrs[KISCSI_A_SESSION_REPLACEMENT_TIMEOUT]);
+		/* Bounded by the policy (netlink-gen.c): 0-3600 and 1-3600. */
+		if (info->attrs[KISCSI_A_SESSION_NOP_INTERVAL])
+			req.nop_interval =
+				nla_get_u32(info->attrs[KISCSI_A_SESSION_NOP_INTERVAL]);
+		if (info->attrs[KISCSI_A_SESSION_NOP_TIMEOUT])
+			req.nop_timeout =
+				nla_get_u32(info->attrs[KISCSI_A_SESSION_NOP_TIMEOUT]);
 		ret = kiscsi_session_login(&req, &sid, &err);
 		if (ret)
 			set_err(info, err ? err : "login failed");

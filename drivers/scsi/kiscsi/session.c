@@ -649,6 +649,8 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	sess->portal = portals[0];
 	sess->timeout = req->timeout;
 	sess->replacement_timeout = req->replacement_timeout;
+	sess->nop_interval = req->nop_interval;
+	sess->nop_timeout = req->nop_timeout;
 	INIT_DELAYED_WORK(&sess->recovery_work, session_recovery_work);
 	INIT_WORK(&sess->event_work, session_event_work);
 	INIT_WORK(&sess->scan_work, session_scan_work);
@@ -1773,6 +1775,8 @@ int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
 	    nla_put_u16(skb, KISCSI_A_SESSION_TSIH, sess->tsih) ||
 	    nla_put_u32(skb, KISCSI_A_SESSION_REPLACEMENT_TIMEOUT, sess->replacement_timeout) ||
 	    nla_put_u32(skb, KISCSI_A_SESSION_RECOVERIES, atomic_read(&sess->recoveries)) ||
+	    nla_put_u32(skb, KISCSI_A_SESSION_NOP_INTERVAL, sess->nop_interval) ||
+	    nla_put_u32(skb, KISCSI_A_SESSION_NOP_TIMEOUT, sess->nop_timeout) ||
 	    put_params(skb, &sess->params)) {
 		ret = -EMSGSIZE;
 		goto out;

@@ -10,6 +10,7 @@ without the expected explanation.
 
 import errno
 import os
+import re
 import socket
 import struct
 import sys
@@ -29,9 +30,39 @@ SOL_NETLINK = 270
 NETLINK_CAP_ACK = 10
 NETLINK_EXT_ACK = 11
 
-# From include/uapi/linux/kiscsi.h (checked against the spec by make check).
-KISCSI_CMD_VERSION_GET = 1
-KISCSI_A_VERSION_API_VERSION = 2
+
+def uapi_enums():
+    """The enumerators of include/uapi/linux/kiscsi.h, by name."""
+    path = os.path.join(os.path.dirname(os.path.realpath(__file__)),
+                        "..", "..", "..", "..", "include", "uapi", "linux", "kiscsi.h")
+    vals = {}
+    with open(path) as f:
+        text = f.read()
+    for body in re.findall(r"enum\s*\w*\s*\{(.*?)\}", text, re.S):
+        n = -1
+        for item in body.split(","):
+            item = re.sub(r"/\*.*?\*/", "", item, flags=re.S).strip()
+            if not item:
+                continue
+            m = re.fullmatch(r"(\w+)\s*(?:=\s*(.+))?", item, re.S)
+            if not m:
+                continue
+            if m.group(2) is not None:
+                expr = m.group(2).strip()
+                n = int(expr, 0) if re.fullmatch(r"\d+|0x[0-9a-fA-F]+", expr) \
+                    else eval(expr, {}, dict(vals))
+            else:
+                n += 1
+            vals[m.group(1)] = n
+    return vals
+
+
+U = uapi_enums()
+KISCSI_CMD_VERSION_GET = U["KISCSI_CMD_VERSION_GET"]
+KISCSI_CMD_LOGIN = U["KISCSI_CMD_LOGIN"]
+KISCSI_A_VERSION_API_VERSION = U["KISCSI_A_VERSION_API_VERSION"]
+KISCSI_A_SESSION_NOP_INTERVAL = U["KISCSI_A_SESSION_NOP_INTERVAL"]
+KISCSI_A_SESSION_NOP_TIMEOUT = U["KISCSI_A_SESSION_NOP_TIMEOUT"]
 
 
 def nla(atype, payload):
@@ -110,6 +141,13 @@ def main():
         ("non-zero reserved header field", dict(reserved=1), False),
         ("unknown command", dict(cmd=200), False),
         ("genl header cut short", dict(raw=b"\1\1"), False),
+        # The login's bounds are the policy's: refused before the handler
+        # looks for a target.
+        ("login nop-timeout 0", dict(cmd=KISCSI_CMD_LOGIN,
+                                     attrs=nla(KISCSI_A_SESSION_NOP_TIMEOUT, u32(0))), True),
+        ("login nop-interval 3601", dict(cmd=KISCSI_CMD_LOGIN,
+                                         attrs=nla(KISCSI_A_SESSION_NOP_INTERVAL, u32(3601))),
+         True),
     ]
     bad = 0
     for name, kw, want_msg in probes:

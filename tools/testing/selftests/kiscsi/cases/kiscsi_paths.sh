@@ -32,7 +32,10 @@
 # path; conn add brings the removed one back. A login with path 1 down
 # must log in on path 2, and add path 1 once it is back. A session of one
 # connection given both portals (-c 1) must be recovered on path 2, which
-# has no connection, when path 1 is cut.
+# has no connection, when path 1 is cut; it pings every second of silence
+# (--noop-interval 1 --noop-timeout 2), so the silent path must be found
+# by a ping timeout well before the default 15 s. A session logged in with
+# --noop-interval 0 must send no ping.
 
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
@@ -67,6 +70,8 @@ paths_ok() {
 		$c["1"].portal == $t2 and ($c["1"].local | startswith($i2))' >/dev/null
 }
 paths_ok || fail "connections are not on their paths"
+[ "$(ks_get "$sid" '"\(.nop_interval) \(.nop_timeout)"')" = "5 10" ] ||
+	fail "NOP interval and timeout are not the defaults 5 and 10"
 
 # both_carry NAME: a short verified run, one job per CPU: every connection
 # must carry commands.
@@ -266,13 +271,26 @@ if [[ $phases == *failover* ]]; then
 	both_carry relogin
 
 	# One connection, two portals (-c 1): path 2 has no connection, but
-	# a session recovery tries it when path 1 is down.
+	# a session recovery tries it when path 1 is down. A ping after 1 s
+	# of silence, failed after 2 s unanswered: path 1's silence must be
+	# found by a ping timeout, well before the default 5 + 10 s.
 	"$ctl" logout -s "$sid" >/dev/null
-	sid=$(ks_login -T "$iqn" -c 1 -p "$t1" --source "$i1" -p "$t2" --source "$i2")
+	sid=$(ks_login -T "$iqn" -c 1 -p "$t1" --source "$i1" -p "$t2" --source "$i2" \
+		--noop-interval 1 --noop-timeout 2)
 	ks_wait_up "$sid" 1 30
 	on_path "$sid" 0 "$t1" || { ks_show "$sid"; fail "-c 1: not logged in on path 1"; }
+	[ "$(ks_get "$sid" '"\(.nop_interval) \(.nop_timeout)"')" = "1 2" ] ||
+		fail "--noop-interval 1 --noop-timeout 2 not taken"
 	dev=$(ks_dev "$sid")
+	# Idle, it pings after each second of silence (checked every second,
+	# so a ping every 2 s): at least 2 NOP-Outs (48 bytes each) in 5 s.
+	out0=$(ks_get "$sid" '.connections[0].bytes_out')
+	sleep 5
+	pings=$((($(ks_get "$sid" '.connections[0].bytes_out') - out0) / 48))
+	log "--noop-interval 1: $pings pings in 5 s of idle"
+	[ "$pings" -ge 2 ] || fail "--noop-interval 1: $pings pings in 5 s of idle"
 	rec0=$(ks_get "$sid" .recoveries)
+	mark=$(dmesg_mark)
 	tc_cut_addr "$t1"
 	t0=$(date +%s)
 	spare_ok() {
@@ -284,9 +302,25 @@ if [[ $phases == *failover* ]]; then
 	fi
 	spare_s=$(($(date +%s) - t0))
 	log "-c 1: recovered on path 2 $spare_s s after path 1's cut"
+	dmesg_has "$mark" "ping timed out" || fail "path 1's silence not found by a ping timeout"
+	# 1 + 2 s to find it, 3 s before the login, then the login: the
+	# default 5 + 10 s alone would be 15.
+	[ "$spare_s" -lt 13 ] ||
+		fail "--noop-interval 1 --noop-timeout 2: recovered only $spare_s s after the cut"
 	fio_verify "$dev" 8M
 	tc_restore
 	echo "paths_spare_back_s=$spare_s"
+
+	# No pings at all: an idle connection sends nothing (but its answer
+	# to a NOP-In LIO may send, 48 bytes).
+	"$ctl" logout -s "$sid" >/dev/null
+	sid=$(ks_login -T "$iqn" -c 1 -p "$t1" --source "$i1" --noop-interval 0)
+	ks_wait_up "$sid" 1 30
+	out0=$(ks_get "$sid" '.connections[0].bytes_out')
+	sleep 7
+	sent=$(($(ks_get "$sid" '.connections[0].bytes_out') - out0))
+	log "--noop-interval 0: $sent bytes sent in 7 s of idle"
+	[ "$sent" -le 48 ] || fail "--noop-interval 0: $sent bytes sent in 7 s of idle"
 fi
 
 "$ctl" logout -s "$sid" >/dev/null
