@@ -504,7 +504,10 @@ struct kiscsi_conn {
  *	last leading connection's (unless its failure started the recovery)
  * @lead_tried: CIDs (bit CID) and @spares (bit KISCSI_MAX_CONNS + index)
  *	whose paths a session recovery tried in this round (see
- *	relogin_candidate()); both under @mutex once it is queued
+ *	relogin_candidate()); both under @mutex
+ * @lead_skip: (under @lock) bit of the connection whose failure started
+ *	the session recovery, set with the RECOVERY state; recovery_work
+ *	moves it into @lead_tried
  * @spares: portals of the login that no connection took, tried by session
  *	recovery after the connections' own (under @mutex)
  * @nr_spares: entries in @spares
@@ -578,6 +581,7 @@ struct kiscsi_session {
 	unsigned int recovery_backoff;
 	unsigned int lead_first;
 	unsigned long lead_tried;
+	unsigned long lead_skip;
 	struct kiscsi_addr spares[KISCSI_MAX_CONNS];
 	unsigned int nr_spares;
 	atomic_t recoveries;

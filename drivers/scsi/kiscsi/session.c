@@ -405,15 +405,14 @@ static void session_start_recovery(struct kiscsi_session *sess, unsigned int t2w
 	for (i = 0; i < sess->nr_conns; i++)
 		n += sess->conns[i] &&
 		     !test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags);
-	spin_unlock_bh(&sess->lock);
 	/*
 	 * The connection whose failure started it may have lost its path:
 	 * that path counts as tried in the first round, so the login starts
-	 * on another one if the session has any (relogin_candidate()). Only
-	 * the caller that moved the session out of UP gets here, and
-	 * recovery_work reads it once queued below.
+	 * on another one if the session has any (relogin_candidate()).
+	 * recovery_work, which owns lead_tried under the mutex, takes it.
 	 */
-	sess->lead_tried = failed ? BIT(failed->cid) : 0;
+	sess->lead_skip = failed ? BIT(failed->cid) : 0;
+	spin_unlock_bh(&sess->lock);
 	if (n > 1)
 		t2w = max_t(unsigned int, t2w, KISCSI_MCS_REINSTATE_WAIT);
 	atomic_inc(&sess->recoveries);
@@ -1116,10 +1115,11 @@ struct relogin_try {
 #define SPARE_BIT(i)	BIT(KISCSI_MAX_CONNS + (i))
 
 /* A path this round of the session recovery has tried. */
-static bool path_tried(const struct kiscsi_session *sess, const struct kiscsi_addr *addr)
+static bool path_tried(struct kiscsi_session *sess, const struct kiscsi_addr *addr)
 {
 	unsigned int i;
 
+	lockdep_assert_held(&sess->mutex);
 	for (i = 0; i < sess->nr_conns; i++)
 		if ((sess->lead_tried & BIT(i)) && same_path(&sess->conns[i]->remote, addr))
 			return true;
@@ -1235,6 +1235,11 @@ static void session_recovery_work(struct work_struct *work)
 	mutex_lock(&sess->mutex);
 	if (READ_ONCE(sess->dying))
 		goto out;
+	/* A new recovery: the failed connection's path counts as tried. */
+	spin_lock_bh(&sess->lock);
+	sess->lead_tried |= sess->lead_skip;
+	sess->lead_skip = 0;
+	spin_unlock_bh(&sess->lock);
 	if (!sess->blocked) {
 		sess->blocked = true;
 		scsi_block_requests(shost);
