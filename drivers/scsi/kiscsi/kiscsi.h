@@ -58,6 +58,8 @@ struct genl_info;
 /* seconds between the logins of a failed session (nvme-tcp's reconnect_delay) */
 #define KISCSI_FAILED_RETRY	10
 #define KISCSI_RENEG_MAX	8192	/* bytes of a renegotiation's answer */
+/* Our answers to its offers: within the smallest MaxRecvDataSegmentLength. */
+#define KISCSI_RENEG_ANSWER_MAX	512
 #define KISCSI_TEXT_ROUNDS	8	/* Text Requests in one renegotiation */
 #define KISCSI_CAN_QUEUE	128	/* commands per hardware queue */
 #define KISCSI_CMD_PER_LUN	32	/* default LUN queue depth */
@@ -335,8 +337,12 @@ struct kiscsi_snack {
  *	reserved tag)
  * @text_rounds: Text Requests sent in this renegotiation
  * @text_buf: the answer so far (KISCSI_RENEG_MAX bytes, allocated at the
- *	first renegotiation, freed with the connection)
+ *	first renegotiation with @text_reply behind it, freed with the
+ *	connection)
  * @text_len: bytes in @text_buf
+ * @text_reply: our answers to the keys the target offered
+ *	(KISCSI_RENEG_ANSWER_MAX bytes), sent with the next Text Request
+ * @text_reply_len: bytes in @text_reply
  * @text_mrdsl: MaxRecvDataSegmentLength the answer declared, or 0; taken
  *	when the renegotiation ends
  * @text_done: completed by the last Text Response (or a failure)
@@ -440,6 +446,8 @@ struct kiscsi_conn {
 	u8 text_rounds;
 	char *text_buf;
 	u32 text_len;
+	char *text_reply;
+	u32 text_reply_len;
 	u32 text_mrdsl;
 	struct completion text_done;
 

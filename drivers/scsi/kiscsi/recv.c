@@ -662,9 +662,36 @@ static int rx_async(struct kiscsi_conn *conn)
  * asked for (AsyncEvent 4), gathered across PDUs while the C bit says it
  * goes on (up to KISCSI_RENEG_MAX bytes). Of what it declares,
  * MaxRecvDataSegmentLength is taken once the renegotiation ends (13.12:
- * declarative, usable in full feature phase); other keys are logged and
- * ignored.
+ * declarative, usable in full feature phase); other declarations are
+ * logged and ignored. What it offers is answered in the next Text Request
+ * (kiscsi_text_ffp_answer(): NotUnderstood, or Reject for a login-only
+ * key), also after a final response: the exchange then takes one more
+ * round, within KISCSI_TEXT_ROUNDS.
  */
+static int text_answer(struct kiscsi_conn *conn, const struct kiscsi_kv *kv)
+{
+	const char *ans = kiscsi_text_ffp_answer(kv->key, kv->key_len, kv->value,
+						 kv->value_len);
+	char key[KISCSI_KEY_NAME_MAX + 1];
+	size_t pos = conn->text_reply_len;
+
+	if (!ans) {
+		pr_info_ratelimited("session %u conn %u: renegotiation: %.*s ignored\n",
+				    conn->sess->shost->host_no, conn->cid,
+				    (int)kv->key_len, kv->key);
+		return 0;
+	}
+	/* kiscsi_text_next() checked the name: 1 to 63 bytes. */
+	memcpy(key, kv->key, kv->key_len);
+	key[kv->key_len] = '\0';
+	if (kiscsi_text_put(conn->text_reply, KISCSI_RENEG_ANSWER_MAX, &pos, key, ans))
+		return -ENOSPC;
+	conn->text_reply_len = pos;
+	pr_info_ratelimited("session %u conn %u: renegotiation: answering %s=%s\n",
+			    conn->sess->shost->host_no, conn->cid, key, ans);
+	return 0;
+}
+
 static int rx_text_rsp(struct kiscsi_conn *conn)
 {
 	struct iscsi_text_rsp *h = (struct iscsi_text_rsp *)rx_hdr(conn);
@@ -686,15 +713,22 @@ static int rx_text_rsp(struct kiscsi_conn *conn)
 	}
 	memcpy(conn->text_buf + conn->text_len, conn->rx.buf, conn->rx.dlen);
 	conn->text_len += conn->rx.dlen;
+	/*
+	 * The request this answers has been sent: what it carried is done
+	 * with. A continuation's request (C bit) goes out empty.
+	 */
+	conn->text_reply_len = 0;
 	while (!more &&
 	       (ret = kiscsi_text_next(conn->text_buf, conn->text_len, &pos, &kv, &err)) > 0) {
 		u32 v;
 
 		if (kv.key_len != strlen("MaxRecvDataSegmentLength") ||
 		    memcmp(kv.key, "MaxRecvDataSegmentLength", kv.key_len)) {
-			pr_info_ratelimited("session %u conn %u: renegotiation: key %.*s ignored\n",
-					    conn->sess->shost->host_no, conn->cid,
-					    (int)kv.key_len, kv.key);
+			if (text_answer(conn, &kv)) {
+				bad_pdu(conn, itt, "Text Response: offers past %u bytes of answers",
+					KISCSI_RENEG_ANSWER_MAX);
+				return -EPROTO;
+			}
 			continue;
 		}
 		if (kstrtou32(kv.value, 10, &v) || v < 512 || v > 0xffffff) {
@@ -714,6 +748,7 @@ static int rx_text_rsp(struct kiscsi_conn *conn)
 		pr_info("session %u conn %u: the target's MaxRecvDataSegmentLength is %u now\n",
 			conn->sess->shost->host_no, conn->cid, conn->text_mrdsl);
 		WRITE_ONCE(conn->max_xmit_dlength, conn->text_mrdsl);
+		conn->text_mrdsl = 0;
 		/*
 		 * The new limit first, then the ExpStatSN that acknowledges
 		 * it: a target may hold us to it from the first PDU that does
@@ -724,14 +759,17 @@ static int rx_text_rsp(struct kiscsi_conn *conn)
 	ret = rx_statsn(conn, rx_hdr(conn));
 	if (ret)
 		return ret;
-	if (!last) {
+	if (!last || conn->text_reply_len) {
 		if (++conn->text_rounds > KISCSI_TEXT_ROUNDS) {
 			bad_pdu(conn, itt, "Text Response: more than %u rounds",
 				KISCSI_TEXT_ROUNDS);
 			return -EPROTO;
 		}
-		/* 11.10.4: the next request carries the target's TTT. */
-		conn->text_ttt = be32_to_cpu(h->ttt);
+		/*
+		 * 11.10.4: the next request carries the target's TTT (the
+		 * reserved tag after a final response: a new exchange).
+		 */
+		conn->text_ttt = last ? ISCSI_RESERVED_TAG : be32_to_cpu(h->ttt);
 		smp_mb__before_atomic();	/* the TTT before the sender's bit */
 		set_bit(KISCSI_CONN_TEXT, &conn->flags);
 		kiscsi_conn_queue_io(conn);

@@ -287,15 +287,17 @@ static bool tx_next_ctl(struct kiscsi_conn *conn)
 
 		/*
 		 * 11.9.1 AsyncEvent 4: an empty Text Request lets the target
-		 * declare what it wants to change (11.10). Immediate: it takes
-		 * no CmdSN.
+		 * declare what it wants to change (11.10); later ones carry
+		 * our answers to what it offered, if any (rx_text_rsp(): the
+		 * reply stays put until the next Text Response). Immediate:
+		 * it takes no CmdSN.
 		 */
 		h->opcode = ISCSI_OP_TEXT | ISCSI_OP_IMMEDIATE;
 		h->flags = ISCSI_FLAG_CMD_FINAL;
 		h->itt = (__force itt_t)cpu_to_be32(KISCSI_ITT_TEXT);
 		h->ttt = cpu_to_be32(conn->text_ttt);
 		h->cmdsn = cpu_to_be32(current_cmdsn(sess));
-		tx_start(conn, NULL, NULL, 0, 0);
+		tx_start(conn, NULL, conn->text_reply, 0, conn->text_reply_len);
 		return true;
 	}
 	if (test_and_clear_bit(KISCSI_CONN_LOGOUT, &conn->flags)) {

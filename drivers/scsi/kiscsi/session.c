@@ -1035,14 +1035,17 @@ static void conn_renegotiate(struct kiscsi_conn *conn)
 		return;
 	/* Kept for the connection's life: a late answer still has room. */
 	if (!conn->text_buf)
-		conn->text_buf = kmalloc(KISCSI_RENEG_MAX, GFP_KERNEL);
+		conn->text_buf = kmalloc(KISCSI_RENEG_MAX + KISCSI_RENEG_ANSWER_MAX,
+					 GFP_KERNEL);
 	if (!conn->text_buf) {
 		kiscsi_conn_failure(conn, "out of memory for a renegotiation");
 		return;
 	}
+	conn->text_reply = conn->text_buf + KISCSI_RENEG_MAX;
 	conn->text_ttt = ISCSI_RESERVED_TAG;
 	conn->text_rounds = 0;
 	conn->text_len = 0;
+	conn->text_reply_len = 0;
 	conn->text_mrdsl = 0;
 	set_bit(KISCSI_CONN_TEXT_OUT, &conn->flags);
 	set_bit(KISCSI_CONN_TEXT, &conn->flags);

@@ -1108,6 +1108,41 @@ static const char *fmt_value(const struct kiscsi_neg *n,
 }
 
 /**
+ * kiscsi_text_ffp_answer() - how kiscsi answers a key the target offers in
+ *	full feature phase (the Text Response of a renegotiation, 11.11)
+ * @key: the key name
+ * @key_len: its length
+ * @value: the value offered
+ * @value_len: its length
+ *
+ * A declaration (MaxRecvDataSegmentLength, TargetAlias, TargetAddress...)
+ * and an answer (a reserved word: NotUnderstood, Reject, Irrelevant) are
+ * not answered. A key kiscsi does not know is answered NotUnderstood
+ * (6.2). A key kiscsi knows but negotiates only at login (every other
+ * negotiated key is LO or login-only, 13) is answered Reject: the responder
+ * may not use the value now (6.2), and the key keeps its value. So are the
+ * obsolete marker keys (13.25) and SendTargets, a request a target does
+ * not make.
+ *
+ * Return: the value to answer with, or NULL when none is due.
+ */
+const char *kiscsi_text_ffp_answer(const char *key, size_t key_len,
+				   const char *value, size_t value_len)
+{
+	int k;
+
+	if (reserved_word(value, value_len) != RW_NONE)
+		return NULL;
+	k = key_lookup(key, key_len);
+	if (k < 0)
+		return "NotUnderstood";
+	if (is_negotiated(&keydefs[k]) || keydefs[k].type == KT_OBSOLETE ||
+	    keydefs[k].type == KT_REQUEST)
+		return "Reject";
+	return NULL;
+}
+
+/**
  * kiscsi_text_put() - append one key=value pair
  * @buf: text buffer
  * @size: size of @buf

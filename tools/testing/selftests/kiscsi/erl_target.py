@@ -64,14 +64,16 @@ Options:
   --timeout S           exit after S seconds (default 3600)
   --control FIFO        read commands from this FIFO (created if missing),
                         one per line:
-                          async EVENT CID P1 P2 P3 [MRDSL]
+                          async EVENT CID P1 P2 P3 [MRDSL [K=V,...]]
                         sends an Asynchronous Message (11.9.1) on connection
                         CID of every session: 1 asks for its logout within
                         P3 s (closed if none came); 2 drops connection P1
                         0.3 s later, 3 all of them (Time2Wait P2, Time2Retain
                         P3); 4 asks for a renegotiation, answered with
                         MaxRecvDataSegmentLength=MRDSL (taken as the limit
-                        once the initiator acknowledges that answer)
+                        once the initiator acknowledges that answer) and
+                        the K=V offers (event "reneg_answers" with what the
+                        initiator answered them in a later Text Request)
                           reassign-busy N
                         the next N TASK REASSIGN requests get a Reject,
                         reason 0x06 "too many immediate commands" (11.17.1:
@@ -358,6 +360,8 @@ class Conn:
         self.recv_limit = 8192      # ours, as declared
         self.pending_limit = None   # (StatSN, limit) declared, not yet acknowledged
         self.reneg_mrdsl = None     # to declare in the next Text Response
+        self.reneg_offers = []      # (key, value) to offer with it
+        self.reneg_offered = set()  # keys offered, awaiting answers
         self.logout_deadline = None  # AsyncEvent 1 sent: logout due by then
         self.acks = collections.deque()   # (StatSN, Task) in StatSN order
         self.wq = queue.Queue()
@@ -1308,7 +1312,13 @@ class Server:
         except ProtoError as e:
             self.proto_error(conn, str(e))
         out = []
+        answers = {k: v for k, v in pairs if k in conn.reneg_offered}
+        if answers:
+            conn.reneg_offered.clear()
+            self.log("reneg_answers", cid=conn.cid, answers=answers, **sess.sid())
         for k, v in pairs:
+            if k in answers:
+                continue
             if k == "SendTargets":
                 if v in ("All", self.args.target_name) or \
                         (v == "" and not sess.discovery):
@@ -1324,6 +1334,9 @@ class Server:
             self.log("renegotiated", cid=conn.cid, mrdsl=conn.reneg_mrdsl,
                      keys=[k for k, _ in pairs], **sess.sid())
             conn.reneg_mrdsl = None
+            out.extend(conn.reneg_offers)
+            conn.reneg_offered = {k for k, _ in conn.reneg_offers}
+            conn.reneg_offers = []
         exp, mx = self.sn_fields(sess)
         conn.send(pdu(OP_TEXT_RSP, 0x80, 0, 0, text(out), ZERO8, be32(hdr, 16), RSVD,
                       statsn, exp, mx, 0, 0, 0))
@@ -1504,13 +1517,14 @@ class Server:
     # -------------------------------------------------------- main
 
     def async_msg(self, line):
-        """async EVENT CID P1 P2 P3 [MRDSL]: see --control."""
+        """async EVENT CID P1 P2 P3 [MRDSL [K=V,...]]: see --control."""
         f = line.split()
-        if len(f) not in (6, 7) or f[0] != "async":
+        if len(f) not in (6, 7, 8) or f[0] != "async":
             self.log("control_error", line=line)
             return
         event, cid, p1, p2, p3 = (int(x) for x in f[1:6])
-        mrdsl = int(f[6]) if len(f) == 7 else None
+        mrdsl = int(f[6]) if len(f) >= 7 else None
+        offers = [tuple(kv.split("=", 1)) for kv in f[7].split(",")] if len(f) == 8 else []
         with self.t.lock:
             for sess in list(self.t.sessions.values()):
                 c = sess.conns.get(cid)
@@ -1526,6 +1540,7 @@ class Server:
                     c.logout_deadline = time.monotonic() + p3
                 elif event == 4:
                     c.reneg_mrdsl = mrdsl
+                    c.reneg_offers = offers
                 elif event in (2, 3):
                     victims = [sess.conns.get(p1)] if event == 2 else \
                         list(sess.conns.values())

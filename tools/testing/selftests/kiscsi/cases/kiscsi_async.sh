@@ -10,7 +10,10 @@
 #    target answers MaxRecvDataSegmentLength=4096 and from then on takes no
 #    larger data segment on that connection (a larger one is a protocol
 #    error in its log): kiscsi sends less immediate data and smaller
-#    Data-Out.
+#    Data-Out. The same answer offers an unknown key, a login-only key and
+#    a declaration: kiscsi answers them in one more Text Request,
+#    X-org.kiscsi.test=NotUnderstood and MaxBurstLength=Reject (6.2), and
+#    not the declaration (TargetAlias).
 #  - AsyncEvent 1 (logout request, Parameter3 10 s) on CID 1: CID 1 takes
 #    no new command, logs out with "close the connection" once its
 #    commands are done (the target logs a requested logout, no deadline
@@ -95,11 +98,20 @@ dev=$(ks_dev "$sid")
 
 # AsyncEvent 4: renegotiation.
 io_start "$sid" async-reneg 8
-send_async 4 0 0 0 10 4096
+send_async 4 0 0 0 10 4096 X-org.kiscsi.test=1,MaxBurstLength=65536,TargetAlias=renamed
 wait_for 15 tlog_above '.event == "mrdsl_applied" and .cid == 0' 0 || {
 	tlog_show '.event | test("renegotiated|mrdsl|protocol")'
 	fail "AsyncEvent 4: no renegotiation (Text Request, MaxRecvDataSegmentLength acknowledged)"
 }
+wait_for 10 tlog_above '.event == "reneg_answers" and .cid == 0' 0 || {
+	tlog_show '.event | test("reneg|protocol")'
+	fail "AsyncEvent 4: the target's offers were not answered"
+}
+log "target: $(tlog_last '.event == "reneg_answers"')"
+tlog_above '.event == "reneg_answers" and .answers == {"X-org.kiscsi.test": "NotUnderstood",
+	"MaxBurstLength": "Reject"}' 0 ||
+	fail "AsyncEvent 4: answers $(tlog_last '.event == "reneg_answers"'), want" \
+		"X-org.kiscsi.test=NotUnderstood and MaxBurstLength=Reject only"
 dmesg_has "$mark" "conn 0: the target's MaxRecvDataSegmentLength is 4096" ||
 	fail "kiscsi did not log the new MaxRecvDataSegmentLength"
 io_end async-reneg

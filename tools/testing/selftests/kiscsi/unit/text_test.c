@@ -1858,6 +1858,36 @@ static int st_cb(void *arg, const char *name, const struct kiscsi_portal *p)
 	return 0;
 }
 
+/* What a renegotiation's offers are answered with (11.11, 6.2, 13.25). */
+static const char *ffp(const char *key, const char *value)
+{
+	return kiscsi_text_ffp_answer(key, strlen(key), value, strlen(value));
+}
+
+static void test_ffp_answer(void)
+{
+	/* declarations need no answer */
+	CHECK(!ffp("MaxRecvDataSegmentLength", "4096"));
+	CHECK(!ffp("TargetAlias", "disk"));
+	CHECK(!ffp("TargetAddress", "10.0.0.1:3260,1"));
+	CHECK(!ffp("TargetPortalGroupTag", "1"));
+	/* answers are not answered */
+	CHECK(!ffp("X-com.example.k", "NotUnderstood"));
+	CHECK(!ffp("MaxBurstLength", "Reject"));
+	CHECK(!ffp("HeaderDigest", "Irrelevant"));
+	/* login-only keys are refused, unknown ones not understood */
+	CHECK(ffp("MaxBurstLength", "65536") && !strcmp(ffp("MaxBurstLength", "65536"), "Reject"));
+	CHECK(!strcmp(ffp("HeaderDigest", "CRC32C"), "Reject"));
+	CHECK(!strcmp(ffp("ErrorRecoveryLevel", "2"), "Reject"));
+	CHECK(!strcmp(ffp("OFMarker", "Yes"), "Reject"));
+	CHECK(!strcmp(ffp("SendTargets", "All"), "Reject"));
+	CHECK(!strcmp(ffp("X-com.example.k", "1"), "NotUnderstood"));
+	CHECK(!strcmp(ffp("X#org.example", "1"), "NotUnderstood"));
+	/* names compare by length, not by prefix */
+	CHECK(!strcmp(ffp("MaxBurstLengthX", "1"), "NotUnderstood"));
+	CHECK(!strcmp(ffp("MaxBurst", "1"), "NotUnderstood"));
+}
+
 static void test_sendtargets(void)
 {
 	const char d[] =
@@ -2052,6 +2082,7 @@ static const struct test tests[] = {
 	TEST(test_ffp_text),
 	TEST(test_text_next_put),
 	TEST(test_portal_parse),
+	TEST(test_ffp_answer),
 	TEST(test_sendtargets),
 	TEST(test_login_status),
 };
