@@ -217,9 +217,11 @@ static int parse_attr(const struct nlattr *a, struct session *s)
 		break;
 	case KISCSI_A_SESSION_NOP_INTERVAL:
 		get_u32(a, &s->nop_interval);
+		s->has_nop = 1;
 		break;
 	case KISCSI_A_SESSION_NOP_TIMEOUT:
 		get_u32(a, &s->nop_timeout);
+		s->has_nop = 1;
 		break;
 	}
 	return 0;

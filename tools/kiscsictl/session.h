@@ -54,6 +54,7 @@ struct session {
 	uint32_t recoveries;
 	uint32_t nop_interval;		/* seconds of silence before a ping, 0: none */
 	uint32_t nop_timeout;		/* seconds a ping may stay unanswered */
+	int has_nop;			/* the module reported them */
 	struct sparam *params;
 	size_t n_params;
 	struct sconn *conns;

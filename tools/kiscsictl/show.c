@@ -164,8 +164,14 @@ void session_show_text(FILE *f, const struct session *s)
 		session_state_name(s->state), session_type_name(s->type),
 		s->isid & ISID_MASK, s->tsih);
 	fprintf(f, "  Initiator: %s\n", printable(s->initiator, a, sizeof(a)));
-	fprintf(f, "  Recoveries: %u  Replacement timeout: %u s  NOP: %u s / %u s\n",
-		s->recoveries, s->replacement_timeout, s->nop_interval, s->nop_timeout);
+	fprintf(f, "  Recoveries: %u  Replacement timeout: %u s", s->recoveries,
+		s->replacement_timeout);
+	if (s->has_nop && s->nop_interval)
+		fprintf(f, "  Ping: after %u s idle, %u s to answer", s->nop_interval,
+			s->nop_timeout);
+	else if (s->has_nop)
+		fprintf(f, "  Ping: off");
+	fputc('\n', f);
 	text_conns(f, s);
 	if (s->n_params)
 		fprintf(f, "  Negotiated:\n");
@@ -243,8 +249,14 @@ void session_show_json(struct json *j, const struct session *s)
 	json_u64(j, "tsih", s->tsih);
 	json_u64(j, "replacement_timeout", s->replacement_timeout);
 	json_u64(j, "recoveries", s->recoveries);
-	json_u64(j, "nop_interval", s->nop_interval);
-	json_u64(j, "nop_timeout", s->nop_timeout);
+	if (s->has_nop) {
+		json_u64(j, "nop_interval", s->nop_interval);
+		json_u64(j, "nop_timeout", s->nop_timeout);
+	} else {
+		/* a module that does not report them */
+		json_null(j, "nop_interval");
+		json_null(j, "nop_timeout");
+	}
 	json_arr_open(j, "connections");
 	for (i = 0; i < s->n_conns; i++)
 		json_conn(j, &s->conns[i]);

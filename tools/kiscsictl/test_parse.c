@@ -1412,7 +1412,7 @@ static const char *const want_text[] = {
 	"Session 3: iqn.2003-01.org.linux-iscsi.t:sn.1\n",
 	"  State: up  Type: normal  ISID: 400001370000  TSIH: 1\n",
 	"  Initiator: iqn.2004-10.org.kiscsi:h-1\n",
-	"  Recoveries: 0  Replacement timeout: 0 s  NOP: 5 s / 10 s\n",
+	"  Recoveries: 0  Replacement timeout: 0 s  Ping: after 5 s idle, 10 s to answer\n",
 	"  Connections:\n"
 	"    CID  State  Portal              Local           Cmds  Bytes in  Bytes out  Errors\n"
 	"      0  up     10.0.0.1:3260       10.0.0.2:40000     5      5000        500       0\n"
@@ -1475,6 +1475,23 @@ static void test_sessions(void)
 	for (i = 0; i < ARRAY_SIZE(want_text); i++)
 		CHECK(strstr(c.text, want_text[i]), "text lacks '%s' in:\n%s", want_text[i],
 		      c.text);
+
+	/* Pings off; then a module that does not report them at all. */
+	l.s[1].nop_interval = 0;
+	cap_begin(&c, STDOUT_FILENO);
+	session_show_text(stdout, &l.s[1]);
+	CHECK(strstr(cap_end(&c), "s  Ping: off\n"), "pings off: %s", c.text);
+	l.s[1].has_nop = 0;
+	cap_begin(&c, STDOUT_FILENO);
+	session_show_text(stdout, &l.s[1]);
+	CHECK(strstr(cap_end(&c), "Replacement timeout: 0 s\n"), "no NOP attributes: %s", c.text);
+	f = open_memstream(&out, &len);
+	json_init(&j, f);
+	session_show_json(&j, &l.s[1]);
+	fclose(f);
+	CHECK(strstr(out, "\"nop_interval\":null,\"nop_timeout\":null,"),
+	      "no NOP attributes, JSON: %s", out);
+	free(out);
 
 	ctl.json = 1;
 	cap_begin(&c, STDOUT_FILENO);

@@ -58,8 +58,8 @@ struct genl_info;
 /* seconds between the logins of a failed session (nvme-tcp's reconnect_delay) */
 #define KISCSI_FAILED_RETRY	10
 #define KISCSI_RENEG_MAX	8192	/* bytes of a renegotiation's answer */
-/* Our answers to its offers: within the smallest MaxRecvDataSegmentLength. */
-#define KISCSI_RENEG_ANSWER_MAX	512
+/* bytes of our answers to its offers (and at most its MaxRecvDataSegmentLength) */
+#define KISCSI_RENEG_ANSWER_MAX	4096
 #define KISCSI_TEXT_ROUNDS	8	/* Text Requests in one renegotiation */
 #define KISCSI_CAN_QUEUE	128	/* commands per hardware queue */
 #define KISCSI_CMD_PER_LUN	32	/* default LUN queue depth */

@@ -658,40 +658,51 @@ static int rx_async(struct kiscsi_conn *conn)
 }
 
 /*
- * 11.11: the answer to the empty Text Request of a renegotiation the target
- * asked for (AsyncEvent 4), gathered across PDUs while the C bit says it
- * goes on (up to KISCSI_RENEG_MAX bytes). Of what it declares,
- * MaxRecvDataSegmentLength is taken once the renegotiation ends (13.12:
- * declarative, usable in full feature phase); other declarations are
- * logged and ignored. What it offers is answered in the next Text Request
- * (kiscsi_text_ffp_answer(): NotUnderstood, or Reject for a login-only
- * key), also after a final response: the exchange then takes one more
- * round, within KISCSI_TEXT_ROUNDS.
+ * A key the target offered in a Text Response that goes on (F=0): its
+ * answer (kiscsi_text_ffp_answer(): NotUnderstood, or Reject for a
+ * login-only key) goes into the next Text Request. Answers beyond
+ * @conn->text_reply's room are dropped with a warning: the target may
+ * give up on its negotiation, the connection goes on.
  */
 static int text_answer(struct kiscsi_conn *conn, const struct kiscsi_kv *kv)
 {
-	const char *ans = kiscsi_text_ffp_answer(kv->key, kv->key_len, kv->value,
-						 kv->value_len);
 	char key[KISCSI_KEY_NAME_MAX + 1];
 	size_t pos = conn->text_reply_len;
+	const char *ans;
 
+	if (kiscsi_text_ffp_answer(kv->key, kv->key_len, kv->value, kv->value_len, &ans))
+		return -EPROTO;
 	if (!ans) {
 		pr_info_ratelimited("session %u conn %u: renegotiation: %.*s ignored\n",
 				    conn->sess->shost->host_no, conn->cid,
 				    (int)kv->key_len, kv->key);
 		return 0;
 	}
-	/* kiscsi_text_next() checked the name: 1 to 63 bytes. */
+	/* A key name: 1 to 63 bytes (kiscsi_text_ffp_answer() checked). */
 	memcpy(key, kv->key, kv->key_len);
 	key[kv->key_len] = '\0';
-	if (kiscsi_text_put(conn->text_reply, KISCSI_RENEG_ANSWER_MAX, &pos, key, ans))
-		return -ENOSPC;
+	if (kiscsi_text_put(conn->text_reply, KISCSI_RENEG_ANSWER_MAX, &pos, key, ans)) {
+		pr_warn_ratelimited("session %u conn %u: renegotiation: no room to answer %s\n",
+				    conn->sess->shost->host_no, conn->cid, key);
+		return 0;
+	}
 	conn->text_reply_len = pos;
 	pr_info_ratelimited("session %u conn %u: renegotiation: answering %s=%s\n",
 			    conn->sess->shost->host_no, conn->cid, key, ans);
 	return 0;
 }
 
+/*
+ * 11.11: the answer to the empty Text Request of a renegotiation the target
+ * asked for (AsyncEvent 4), gathered across PDUs while the C bit says it
+ * goes on (up to KISCSI_RENEG_MAX bytes). Of what it declares,
+ * MaxRecvDataSegmentLength is taken once the text is whole (13.12:
+ * declarative, usable in full feature phase), before the ExpStatSN that
+ * acknowledges it; other declarations are logged and ignored. What it
+ * offers in a response that goes on (F=0) is answered in the next request,
+ * which carries its TTT (11.10.4). A final response may not offer keys
+ * that need an answer (11.11.1): such offers are logged, not answered.
+ */
 static int rx_text_rsp(struct kiscsi_conn *conn)
 {
 	struct iscsi_text_rsp *h = (struct iscsi_text_rsp *)rx_hdr(conn);
@@ -725,8 +736,7 @@ static int rx_text_rsp(struct kiscsi_conn *conn)
 		if (kv.key_len != strlen("MaxRecvDataSegmentLength") ||
 		    memcmp(kv.key, "MaxRecvDataSegmentLength", kv.key_len)) {
 			if (text_answer(conn, &kv)) {
-				bad_pdu(conn, itt, "Text Response: offers past %u bytes of answers",
-					KISCSI_RENEG_ANSWER_MAX);
+				bad_pdu(conn, itt, "Text Response: malformed key name");
 				return -EPROTO;
 			}
 			continue;
@@ -744,7 +754,7 @@ static int rx_text_rsp(struct kiscsi_conn *conn)
 	}
 	if (!more)
 		conn->text_len = 0;
-	if (last && conn->text_mrdsl) {
+	if (conn->text_mrdsl) {
 		pr_info("session %u conn %u: the target's MaxRecvDataSegmentLength is %u now\n",
 			conn->sess->shost->host_no, conn->cid, conn->text_mrdsl);
 		WRITE_ONCE(conn->max_xmit_dlength, conn->text_mrdsl);
@@ -756,21 +766,35 @@ static int rx_text_rsp(struct kiscsi_conn *conn)
 		 */
 		smp_wmb();
 	}
+	if (last && conn->text_reply_len) {
+		/* 11.11.1 */
+		pr_warn_ratelimited("session %u conn %u: renegotiation: offers in a final response ignored\n",
+				    conn->sess->shost->host_no, conn->cid);
+		conn->text_reply_len = 0;
+	}
+	/* Our answers fit the target's (new) limit: whole pairs only. */
+	if (conn->text_reply_len > conn->max_xmit_dlength) {
+		u32 cut = conn->max_xmit_dlength;
+
+		while (cut && conn->text_reply[cut - 1])
+			cut--;
+		pr_warn_ratelimited("session %u conn %u: renegotiation: %u bytes of answers dropped\n",
+				    conn->sess->shost->host_no, conn->cid,
+				    conn->text_reply_len - cut);
+		conn->text_reply_len = cut;
+	}
 	ret = rx_statsn(conn, rx_hdr(conn));
 	if (ret)
 		return ret;
-	if (!last || conn->text_reply_len) {
+	if (!last) {
 		if (++conn->text_rounds > KISCSI_TEXT_ROUNDS) {
 			bad_pdu(conn, itt, "Text Response: more than %u rounds",
 				KISCSI_TEXT_ROUNDS);
 			return -EPROTO;
 		}
-		/*
-		 * 11.10.4: the next request carries the target's TTT (the
-		 * reserved tag after a final response: a new exchange).
-		 */
-		conn->text_ttt = last ? ISCSI_RESERVED_TAG : be32_to_cpu(h->ttt);
-		smp_mb__before_atomic();	/* the TTT before the sender's bit */
+		/* 11.10.4: the next request carries the target's TTT. */
+		conn->text_ttt = be32_to_cpu(h->ttt);
+		smp_mb__before_atomic();	/* TTT and answers before the sender's bit */
 		set_bit(KISCSI_CONN_TEXT, &conn->flags);
 		kiscsi_conn_queue_io(conn);
 		return 0;

@@ -1114,6 +1114,7 @@ static const char *fmt_value(const struct kiscsi_neg *n,
  * @key_len: its length
  * @value: the value offered
  * @value_len: its length
+ * @answer: out: the value to answer with, or NULL when none is due
  *
  * A declaration (MaxRecvDataSegmentLength, TargetAlias, TargetAddress...)
  * and an answer (a reserved word: NotUnderstood, Reject, Irrelevant) are
@@ -1124,22 +1125,26 @@ static const char *fmt_value(const struct kiscsi_neg *n,
  * obsolete marker keys (13.25) and SendTargets, a request a target does
  * not make.
  *
- * Return: the value to answer with, or NULL when none is due.
+ * Return: 0, or -EINVAL when @key is not a key name (6.1): a protocol error
+ * (and nothing to print in a log).
  */
-const char *kiscsi_text_ffp_answer(const char *key, size_t key_len,
-				   const char *value, size_t value_len)
+int kiscsi_text_ffp_answer(const char *key, size_t key_len, const char *value,
+			   size_t value_len, const char **answer)
 {
 	int k;
 
+	*answer = NULL;
+	if (!key_name_ok(key, key_len))
+		return -EINVAL;
 	if (reserved_word(value, value_len) != RW_NONE)
-		return NULL;
+		return 0;
 	k = key_lookup(key, key_len);
 	if (k < 0)
-		return "NotUnderstood";
-	if (is_negotiated(&keydefs[k]) || keydefs[k].type == KT_OBSOLETE ||
-	    keydefs[k].type == KT_REQUEST)
-		return "Reject";
-	return NULL;
+		*answer = "NotUnderstood";
+	else if (is_negotiated(&keydefs[k]) || keydefs[k].type == KT_OBSOLETE ||
+		 keydefs[k].type == KT_REQUEST)
+		*answer = "Reject";
+	return 0;
 }
 
 /**

@@ -338,8 +338,8 @@ int kiscsi_neg_finish(struct kiscsi_neg *n, struct kiscsi_params *out,
 
 int kiscsi_text_next(const char *data, size_t len, size_t *pos,
 		     struct kiscsi_kv *kv, const char **errmsg);
-const char *kiscsi_text_ffp_answer(const char *key, size_t key_len,
-				   const char *value, size_t value_len);
+int kiscsi_text_ffp_answer(const char *key, size_t key_len, const char *value,
+			   size_t value_len, const char **answer);
 int kiscsi_text_put(char *buf, size_t size, size_t *pos, const char *key,
 		    const char *value);
 int kiscsi_portal_parse(const char *s, size_t len, struct kiscsi_portal *p);

@@ -362,6 +362,7 @@ class Conn:
         self.reneg_mrdsl = None     # to declare in the next Text Response
         self.reneg_offers = []      # (key, value) to offer with it
         self.reneg_offered = set()  # keys offered, awaiting answers
+        self.reneg_ttt = None       # TTT of that (F=0) Text Response
         self.logout_deadline = None  # AsyncEvent 1 sent: logout due by then
         self.acks = collections.deque()   # (StatSN, Task) in StatSN order
         self.wq = queue.Queue()
@@ -1312,9 +1313,15 @@ class Server:
         except ProtoError as e:
             self.proto_error(conn, str(e))
         out = []
+        flags, ttt = 0x80, 0xFFFFFFFF
         answers = {k: v for k, v in pairs if k in conn.reneg_offered}
-        if answers:
-            conn.reneg_offered.clear()
+        if conn.reneg_offered:
+            # The request after our F=0 response carries our TTT (11.10.4)
+            # and the answers to what it offered.
+            if be32(hdr, 20) != conn.reneg_ttt:
+                self.proto_error(conn, "Text Request TTT 0x%08x, not 0x%08x"
+                                 % (be32(hdr, 20), conn.reneg_ttt))
+            conn.reneg_offered = set()
             self.log("reneg_answers", cid=conn.cid, answers=answers, **sess.sid())
         for k, v in pairs:
             if k in answers:
@@ -1334,11 +1341,16 @@ class Server:
             self.log("renegotiated", cid=conn.cid, mrdsl=conn.reneg_mrdsl,
                      keys=[k for k, _ in pairs], **sess.sid())
             conn.reneg_mrdsl = None
-            out.extend(conn.reneg_offers)
-            conn.reneg_offered = {k for k, _ in conn.reneg_offers}
-            conn.reneg_offers = []
+            if conn.reneg_offers:
+                # Offers want answers: the response goes on (F=0), and
+                # the next request brings them (11.11.1).
+                out.extend(conn.reneg_offers)
+                conn.reneg_offered = {k for k, _ in conn.reneg_offers}
+                conn.reneg_offers = []
+                conn.reneg_ttt = ttt = 0x7E570000 | (statsn & 0xFFFF)
+                flags = 0
         exp, mx = self.sn_fields(sess)
-        conn.send(pdu(OP_TEXT_RSP, 0x80, 0, 0, text(out), ZERO8, be32(hdr, 16), RSVD,
+        conn.send(pdu(OP_TEXT_RSP, flags, 0, 0, text(out), ZERO8, be32(hdr, 16), ttt,
                       statsn, exp, mx, 0, 0, 0))
 
     def logout(self, conn, hdr):
@@ -1525,6 +1537,9 @@ class Server:
         event, cid, p1, p2, p3 = (int(x) for x in f[1:6])
         mrdsl = int(f[6]) if len(f) >= 7 else None
         offers = [tuple(kv.split("=", 1)) for kv in f[7].split(",")] if len(f) == 8 else []
+        if any(len(o) != 2 or not o[0] for o in offers):
+            self.log("control_error", line=line)
+            return
         with self.t.lock:
             for sess in list(self.t.sessions.values()):
                 c = sess.conns.get(cid)

@@ -10,10 +10,10 @@
 #    target answers MaxRecvDataSegmentLength=4096 and from then on takes no
 #    larger data segment on that connection (a larger one is a protocol
 #    error in its log): kiscsi sends less immediate data and smaller
-#    Data-Out. The same answer offers an unknown key, a login-only key and
-#    a declaration: kiscsi answers them in one more Text Request,
-#    X-org.kiscsi.test=NotUnderstood and MaxBurstLength=Reject (6.2), and
-#    not the declaration (TargetAlias).
+#    Data-Out. The same answer (F=0: it goes on) offers an unknown key, a
+#    login-only key and a declaration: kiscsi's next Text Request, with the
+#    target's TTT, answers X-org.kiscsi.test=NotUnderstood and
+#    MaxBurstLength=Reject (6.2), and not the declaration (TargetAlias).
 #  - AsyncEvent 1 (logout request, Parameter3 10 s) on CID 1: CID 1 takes
 #    no new command, logs out with "close the connection" once its
 #    commands are done (the target logs a requested logout, no deadline

@@ -146,6 +146,14 @@ if [[ $phases == *cut2* ]]; then
 fi
 
 if [[ $phases == *failover* ]]; then
+	# tcp_sent SRC: bytes sent so far (headers and all, from the TCP
+	# socket's own count) by the connections from SRC to a portal.
+	tcp_sent() {
+		ss -Htin state established "( dport = :3260 and src $1 )" |
+			awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^bytes_sent:/) {
+				split($i, a, ":"); s += a[2] } } END { print s + 0 }'
+	}
+
 	# on_path SID CID ADDR: the session is up and connection CID is up
 	# on ADDR.
 	on_path() {
@@ -284,9 +292,9 @@ if [[ $phases == *failover* ]]; then
 	dev=$(ks_dev "$sid")
 	# Idle, it pings after each second of silence (checked every second,
 	# so a ping every 2 s): at least 2 NOP-Outs (48 bytes each) in 5 s.
-	out0=$(ks_get "$sid" '.connections[0].bytes_out')
+	out0=$(tcp_sent "$i1")
 	sleep 5
-	pings=$((($(ks_get "$sid" '.connections[0].bytes_out') - out0) / 48))
+	pings=$((($(tcp_sent "$i1") - out0) / 48))
 	log "--noop-interval 1: $pings pings in 5 s of idle"
 	[ "$pings" -ge 2 ] || fail "--noop-interval 1: $pings pings in 5 s of idle"
 	rec0=$(ks_get "$sid" .recoveries)
@@ -311,16 +319,18 @@ if [[ $phases == *failover* ]]; then
 	tc_restore
 	echo "paths_spare_back_s=$spare_s"
 
-	# No pings at all: an idle connection sends nothing (but its answer
-	# to a NOP-In LIO may send, 48 bytes).
+	# No pings at all: an idle connection sends nothing in 12 s (but its
+	# answer to a NOP-In LIO may send, 48 bytes); the default interval
+	# would have sent 2 pings.
 	"$ctl" logout -s "$sid" >/dev/null
 	sid=$(ks_login -T "$iqn" -c 1 -p "$t1" --source "$i1" --noop-interval 0)
 	ks_wait_up "$sid" 1 30
-	out0=$(ks_get "$sid" '.connections[0].bytes_out')
-	sleep 7
-	sent=$(($(ks_get "$sid" '.connections[0].bytes_out') - out0))
-	log "--noop-interval 0: $sent bytes sent in 7 s of idle"
-	[ "$sent" -le 48 ] || fail "--noop-interval 0: $sent bytes sent in 7 s of idle"
+	[ "$(ks_get "$sid" .nop_interval)" = 0 ] || fail "--noop-interval 0 not taken"
+	out0=$(tcp_sent "$i1")
+	sleep 12
+	sent=$(($(tcp_sent "$i1") - out0))
+	log "--noop-interval 0: $sent bytes sent in 12 s of idle"
+	[ "$sent" -le 48 ] || fail "--noop-interval 0: $sent bytes sent in 12 s of idle"
 fi
 
 "$ctl" logout -s "$sid" >/dev/null

@@ -1859,33 +1859,43 @@ static int st_cb(void *arg, const char *name, const struct kiscsi_portal *p)
 }
 
 /* What a renegotiation's offers are answered with (11.11, 6.2, 13.25). */
-static const char *ffp(const char *key, const char *value)
+static int ffp_is(const char *key, const char *value, const char *want)
 {
-	return kiscsi_text_ffp_answer(key, strlen(key), value, strlen(value));
+	const char *ans = "unset";
+
+	if (kiscsi_text_ffp_answer(key, strlen(key), value, strlen(value), &ans))
+		return 0;
+	return want ? ans && !strcmp(ans, want) : !ans;
 }
 
 static void test_ffp_answer(void)
 {
+	const char *ans = "unset";
+
 	/* declarations need no answer */
-	CHECK(!ffp("MaxRecvDataSegmentLength", "4096"));
-	CHECK(!ffp("TargetAlias", "disk"));
-	CHECK(!ffp("TargetAddress", "10.0.0.1:3260,1"));
-	CHECK(!ffp("TargetPortalGroupTag", "1"));
+	CHECK(ffp_is("MaxRecvDataSegmentLength", "4096", NULL));
+	CHECK(ffp_is("TargetAlias", "disk", NULL));
+	CHECK(ffp_is("TargetAddress", "10.0.0.1:3260,1", NULL));
+	CHECK(ffp_is("TargetPortalGroupTag", "1", NULL));
 	/* answers are not answered */
-	CHECK(!ffp("X-com.example.k", "NotUnderstood"));
-	CHECK(!ffp("MaxBurstLength", "Reject"));
-	CHECK(!ffp("HeaderDigest", "Irrelevant"));
+	CHECK(ffp_is("X-com.example.k", "NotUnderstood", NULL));
+	CHECK(ffp_is("MaxBurstLength", "Reject", NULL));
+	CHECK(ffp_is("HeaderDigest", "Irrelevant", NULL));
 	/* login-only keys are refused, unknown ones not understood */
-	CHECK(ffp("MaxBurstLength", "65536") && !strcmp(ffp("MaxBurstLength", "65536"), "Reject"));
-	CHECK(!strcmp(ffp("HeaderDigest", "CRC32C"), "Reject"));
-	CHECK(!strcmp(ffp("ErrorRecoveryLevel", "2"), "Reject"));
-	CHECK(!strcmp(ffp("OFMarker", "Yes"), "Reject"));
-	CHECK(!strcmp(ffp("SendTargets", "All"), "Reject"));
-	CHECK(!strcmp(ffp("X-com.example.k", "1"), "NotUnderstood"));
-	CHECK(!strcmp(ffp("X#org.example", "1"), "NotUnderstood"));
+	CHECK(ffp_is("MaxBurstLength", "65536", "Reject"));
+	CHECK(ffp_is("HeaderDigest", "CRC32C", "Reject"));
+	CHECK(ffp_is("ErrorRecoveryLevel", "2", "Reject"));
+	CHECK(ffp_is("OFMarker", "Yes", "Reject"));
+	CHECK(ffp_is("SendTargets", "All", "Reject"));
+	CHECK(ffp_is("X-com.example.k", "1", "NotUnderstood"));
+	CHECK(ffp_is("X#org.example", "1", "NotUnderstood"));
 	/* names compare by length, not by prefix */
-	CHECK(!strcmp(ffp("MaxBurstLengthX", "1"), "NotUnderstood"));
-	CHECK(!strcmp(ffp("MaxBurst", "1"), "NotUnderstood"));
+	CHECK(ffp_is("MaxBurstLengthX", "1", "NotUnderstood"));
+	CHECK(ffp_is("MaxBurst", "1", "NotUnderstood"));
+	/* not a key name (6.1): refused, nothing to answer or log */
+	CHECK(kiscsi_text_ffp_answer("Bad\nKey", 7, "1", 1, &ans) == -EINVAL && !ans);
+	CHECK(kiscsi_text_ffp_answer("1Key", 4, "1", 1, &ans) == -EINVAL);
+	CHECK(kiscsi_text_ffp_answer("", 0, "1", 1, &ans) == -EINVAL);
 }
 
 static void test_sendtargets(void)
