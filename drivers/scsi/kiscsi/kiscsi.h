@@ -344,7 +344,7 @@ struct kiscsi_snack {
  *	(KISCSI_RENEG_ANSWER_MAX bytes), sent with the next Text Request
  * @text_reply_len: bytes in @text_reply
  * @text_mrdsl: MaxRecvDataSegmentLength the answer declared, or 0; taken
- *	when the renegotiation ends
+ *	once the answer's text is whole (rx_text_rsp())
  * @text_done: completed by the last Text Response (or a failure)
  * @stats: counters reported by kiscsictl list
  */
