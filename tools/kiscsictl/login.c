@@ -52,8 +52,8 @@ const struct subcmd login_cmd = {
 	"      --noop-timeout SECONDS\n"
 	"                          a ping not answered in this long fails the\n"
 	"                          connection, which is then recovered (1-3600,\n"
-	"                          default 10): a silent path is found in about\n"
-	"                          interval + timeout seconds\n"
+	"                          default 10): a silent path is found in interval +\n"
+	"                          timeout seconds, up to 2 s more\n"
 	"\nTwo paths, two connections each:\n"
 	"  kiscsictl login -T TARGET -p 10.0.1.9 --source 10.0.1.2 \\\n"
 	"                            -p 10.0.2.9 --source 10.0.2.2 -c 4\n",

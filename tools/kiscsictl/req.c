@@ -242,6 +242,13 @@ static int put_param(struct nlmsghdr *nlh, size_t size, const struct req_param *
 	return 0;
 }
 
+/* Puts attribute @type = @val when @given; -EMSGSIZE when it does not fit. */
+static int put_u32_if(struct nlmsghdr *nlh, size_t size, int given, uint16_t type,
+		      uint32_t val)
+{
+	return given && !mnl_attr_put_u32_check(nlh, size, type, val) ? -EMSGSIZE : 0;
+}
+
 /**
  * req_put() - append the request's attributes to a login or discover message
  * @nlh: message from knl_msg()
@@ -267,21 +274,14 @@ int req_put(struct nlmsghdr *nlh, size_t size, const struct req *r,
 	if (r->target &&
 	    !mnl_attr_put_strz_check(nlh, size, KISCSI_A_SESSION_TARGET_NAME, r->target))
 		return -EMSGSIZE;
-	if (r->timeout &&
-	    !mnl_attr_put_u32_check(nlh, size, KISCSI_A_SESSION_TIMEOUT, r->timeout))
-		return -EMSGSIZE;
-	if (r->conns &&
-	    !mnl_attr_put_u32_check(nlh, size, KISCSI_A_SESSION_CONNS, r->conns))
-		return -EMSGSIZE;
-	if (r->has_rt &&
-	    !mnl_attr_put_u32_check(nlh, size, KISCSI_A_SESSION_REPLACEMENT_TIMEOUT,
-				    r->replacement_timeout))
-		return -EMSGSIZE;
-	if (r->has_nop_interval &&
-	    !mnl_attr_put_u32_check(nlh, size, KISCSI_A_SESSION_NOP_INTERVAL, r->nop_interval))
-		return -EMSGSIZE;
-	if (r->has_nop_timeout &&
-	    !mnl_attr_put_u32_check(nlh, size, KISCSI_A_SESSION_NOP_TIMEOUT, r->nop_timeout))
+	if (put_u32_if(nlh, size, r->timeout, KISCSI_A_SESSION_TIMEOUT, r->timeout) ||
+	    put_u32_if(nlh, size, r->conns, KISCSI_A_SESSION_CONNS, r->conns) ||
+	    put_u32_if(nlh, size, r->has_rt, KISCSI_A_SESSION_REPLACEMENT_TIMEOUT,
+		       r->replacement_timeout) ||
+	    put_u32_if(nlh, size, r->has_nop_interval, KISCSI_A_SESSION_NOP_INTERVAL,
+		       r->nop_interval) ||
+	    put_u32_if(nlh, size, r->has_nop_timeout, KISCSI_A_SESSION_NOP_TIMEOUT,
+		       r->nop_timeout))
 		return -EMSGSIZE;
 	for (i = 0; i < r->n_portals; i++)
 		if (portal_put(nlh, size, KISCSI_A_SESSION_PORTAL, &r->portals[i]))

@@ -336,13 +336,12 @@ struct kiscsi_snack {
  * @text_ttt: TTT of the Text Request to send (a continuation's, or the
  *	reserved tag)
  * @text_rounds: Text Requests sent in this renegotiation
- * @text_buf: the answer so far (KISCSI_RENEG_MAX bytes, allocated at the
- *	first renegotiation with @text_reply behind it, freed with the
- *	connection)
+ * @text_buf: the answer so far (KISCSI_RENEG_MAX bytes), then our answers
+ *	to what it offered (KISCSI_RENEG_ANSWER_MAX bytes, kiscsi_text_reply());
+ *	allocated at the first renegotiation, freed with the connection
  * @text_len: bytes in @text_buf
- * @text_reply: our answers to the keys the target offered
- *	(KISCSI_RENEG_ANSWER_MAX bytes), sent with the next Text Request
- * @text_reply_len: bytes in @text_reply
+ * @text_reply_len: bytes in kiscsi_text_reply(), sent with the next Text
+ *	Request
  * @text_mrdsl: MaxRecvDataSegmentLength the answer declared, or 0; taken
  *	once the answer's text is whole (rx_text_rsp())
  * @text_done: completed by the last Text Response (or a failure)
@@ -446,7 +445,6 @@ struct kiscsi_conn {
 	u8 text_rounds;
 	char *text_buf;
 	u32 text_len;
-	char *text_reply;
 	u32 text_reply_len;
 	u32 text_mrdsl;
 	struct completion text_done;
@@ -463,6 +461,12 @@ struct kiscsi_conn {
 		atomic64_t digest_errors;
 	} stats;
 };
+
+/* Our answers to a renegotiation's offers, behind its answer in @text_buf. */
+static inline char *kiscsi_text_reply(const struct kiscsi_conn *conn)
+{
+	return conn->text_buf + KISCSI_RENEG_MAX;
+}
 
 /**
  * struct kiscsi_session - one iSCSI session, the private data of its Scsi_Host

@@ -661,7 +661,7 @@ static int rx_async(struct kiscsi_conn *conn)
  * A key the target offered in a Text Response that goes on (F=0): its
  * answer (kiscsi_text_ffp_answer(): NotUnderstood, or Reject for a
  * login-only key) goes into the next Text Request. Answers beyond
- * @conn->text_reply's room are dropped with a warning: the target may
+ * kiscsi_text_reply()'s room are dropped with a warning: the target may
  * give up on its negotiation, the connection goes on.
  */
 static int text_answer(struct kiscsi_conn *conn, const struct kiscsi_kv *kv)
@@ -681,7 +681,7 @@ static int text_answer(struct kiscsi_conn *conn, const struct kiscsi_kv *kv)
 	/* A key name: 1 to 63 bytes (kiscsi_text_ffp_answer() checked). */
 	memcpy(key, kv->key, kv->key_len);
 	key[kv->key_len] = '\0';
-	if (kiscsi_text_put(conn->text_reply, KISCSI_RENEG_ANSWER_MAX, &pos, key, ans)) {
+	if (kiscsi_text_put(kiscsi_text_reply(conn), KISCSI_RENEG_ANSWER_MAX, &pos, key, ans)) {
 		pr_warn_ratelimited("session %u conn %u: renegotiation: no room to answer %s\n",
 				    conn->sess->shost->host_no, conn->cid, key);
 		return 0;
@@ -776,7 +776,7 @@ static int rx_text_rsp(struct kiscsi_conn *conn)
 	if (conn->text_reply_len > conn->max_xmit_dlength) {
 		u32 cut = conn->max_xmit_dlength;
 
-		while (cut && conn->text_reply[cut - 1])
+		while (cut && kiscsi_text_reply(conn)[cut - 1])
 			cut--;
 		pr_warn_ratelimited("session %u conn %u: renegotiation: %u bytes of answers dropped\n",
 				    conn->sess->shost->host_no, conn->cid,

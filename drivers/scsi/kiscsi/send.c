@@ -297,7 +297,7 @@ static bool tx_next_ctl(struct kiscsi_conn *conn)
 		h->itt = (__force itt_t)cpu_to_be32(KISCSI_ITT_TEXT);
 		h->ttt = cpu_to_be32(conn->text_ttt);
 		h->cmdsn = cpu_to_be32(current_cmdsn(sess));
-		tx_start(conn, NULL, conn->text_reply, 0, conn->text_reply_len);
+		tx_start(conn, NULL, kiscsi_text_reply(conn), 0, conn->text_reply_len);
 		return true;
 	}
 	if (test_and_clear_bit(KISCSI_CONN_LOGOUT, &conn->flags)) {

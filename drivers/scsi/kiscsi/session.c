@@ -1041,7 +1041,6 @@ static void conn_renegotiate(struct kiscsi_conn *conn)
 		kiscsi_conn_failure(conn, "out of memory for a renegotiation");
 		return;
 	}
-	conn->text_reply = conn->text_buf + KISCSI_RENEG_MAX;
 	conn->text_ttt = ISCSI_RESERVED_TAG;
 	conn->text_rounds = 0;
 	conn->text_len = 0;
