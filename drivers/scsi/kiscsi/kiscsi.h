@@ -274,6 +274,8 @@ struct kiscsi_snack {
  * @nop_work: idle pings
  * @reconnect_work: brings a failed connection back, with backoff
  * @backoff: seconds before the next reconnect attempt
+ * @next_path: where the next reconnect logs in: 0 the connection's own
+ *	path, i + 1 the session's spare i (under the session's mutex)
  * @retain_until: jiffies until which the target keeps the tasks of this
  *	failed connection for reassignment (ERL 2: DefaultTime2Wait +
  *	DefaultTime2Retain after the failure)
@@ -361,6 +363,7 @@ struct kiscsi_conn {
 	struct delayed_work nop_work;
 	struct delayed_work reconnect_work;
 	unsigned int backoff;
+	unsigned int next_path;
 	unsigned long retain_until;
 	int io_cpu;
 	void (*saved_data_ready)(struct sock *sk);
@@ -521,7 +524,8 @@ static inline char *kiscsi_text_reply(const struct kiscsi_conn *conn)
  *	the session recovery, set with the RECOVERY state; recovery_work
  *	moves it into @lead_tried
  * @spares: portals of the login that no connection took, tried by session
- *	recovery after the connections' own (under @mutex)
+ *	recovery after the connections' own, and by a connection's reconnect
+ *	after its own (under @mutex; written also under @info_lock)
  * @nr_spares: entries in @spares
  * @recoveries: session recoveries so far
  * @blocked: the SCSI host's requests are blocked for recovery

@@ -248,15 +248,20 @@ static int session_connect(struct kiscsi_session *sess, struct kiscsi_conn *conn
  * Log a non-leading connection in (RFC 7143 6.3: same ISID and TSIH, its
  * own CID; only connection-scoped keys are negotiated) and start it. The
  * same CID as a failed connection implicitly logs that one out (7.14.3).
+ * On its own path, or (@spare >= 0) on that spare portal of the session,
+ * which then becomes the connection's path (its old one the spare).
  */
 static int conn_login(struct kiscsi_session *sess, struct kiscsi_conn *conn,
-		      const char **errmsg)
+		      int spare, const char **errmsg)
 {
+	const struct kiscsi_addr *addr = &conn->remote;
 	struct kiscsi_login *l;
 	struct kiscsi_params *prop;
 	int ret;
 
 	lockdep_assert_held(&sess->mutex);
+	if (spare >= 0)
+		addr = &sess->spares[spare];
 	l = kiscsi_fail_alloc() ? NULL : kzalloc(sizeof(*l) + sizeof(*prop), GFP_KERNEL);
 	if (!l) {
 		*errmsg = "out of memory";
@@ -283,7 +288,7 @@ static int conn_login(struct kiscsi_session *sess, struct kiscsi_conn *conn,
 	 * for reassignment (7.2.2; 0 for a connection never started).
 	 */
 	l->exp_statsn = conn->ack_statsn;
-	ret = login_connect(sess, conn, &conn->remote, sess->timeout, &l->sock);
+	ret = login_connect(sess, conn, addr, sess->timeout, &l->sock);
 	if (ret) {
 		*errmsg = connect_errmsg(ret);
 		goto out;
@@ -298,6 +303,16 @@ static int conn_login(struct kiscsi_session *sess, struct kiscsi_conn *conn,
 		l->errmsg = "target redirected a non-leading connection";
 		ret = -EPROTO;
 	}
+	if (!ret && spare >= 0) {
+		struct kiscsi_addr old = conn->remote;
+
+		spin_lock(&sess->info_lock);
+		conn->remote = sess->spares[spare];
+		sess->spares[spare] = old;
+		spin_unlock(&sess->info_lock);
+	}
+	if (!ret)
+		conn->next_path = 0;
 	if (!ret)
 		ret = kiscsi_conn_start(conn, l->sock, &l->params, l->exp_statsn);
 	if (ret) {
@@ -519,9 +534,12 @@ static int conn_recover_via_other(struct kiscsi_session *sess, struct kiscsi_con
  *
  * At ErrorRecoveryLevel 2 the failed connection's tasks move first, to
  * another connection when the session has one (conn_recover_via_other()),
- * else to the connection logged in again with its CID. Tries again with a
- * doubling backoff (from DefaultTime2Wait, at most 30 s) for as long as
- * the session is up and the connection not removed.
+ * else to the connection logged in again with its CID. The login goes to
+ * the connection's own path, then to each of the session's spare portals
+ * in turn (the one that answers becomes the connection's path). Once all
+ * failed, tries again with a doubling backoff (from DefaultTime2Wait, at
+ * most 30 s) for as long as the session is up and the connection not
+ * removed.
  */
 void kiscsi_conn_reconnect_work(struct work_struct *work)
 {
@@ -531,7 +549,7 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 	bool moved = false;
 	const char *err = NULL;
 	unsigned int noio;
-	int ret;
+	int ret, spare;
 
 	/* The session's own disks may be what reclaim would write to. */
 	noio = memalloc_noio_save();
@@ -557,7 +575,8 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 		if (moved)
 			kiscsi_session_changed(sess);
 	}
-	ret = conn_login(sess, conn, &err);
+	spare = conn->next_path - 1;
+	ret = conn_login(sess, conn, spare, &err);
 	if (ret == -ESRCH) {
 		/*
 		 * The target ended the session (LIO does at ErrorRecoveryLevel
@@ -567,10 +586,29 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 			sess->shost->host_no, conn->cid);
 		goto recover_session;
 	}
+	if (ret && conn->next_path < sess->nr_spares) {
+		/*
+		 * The login's portals that no connection took are paths of
+		 * this connection too (its own may be what failed): each is
+		 * tried in turn, 100 ms apart (a control operation waiting
+		 * for the mutex goes first), before the backoff. At level 2
+		 * the held tasks follow the connection to whichever answers.
+		 */
+		conn->next_path++;
+		pr_info_ratelimited("session %u conn %u: reconnect to %pISpc failed: %s; trying %pISpc\n",
+				    sess->shost->host_no, conn->cid,
+				    spare < 0 ? &conn->remote.ss : &sess->spares[spare].ss,
+				    err, &sess->spares[conn->next_path - 1].ss);
+		queue_delayed_work(kiscsi_wq, &conn->reconnect_work, HZ / 10);
+		goto out;
+	}
 	if (ret) {
+		/* Every path was tried: the next round starts on its own. */
+		conn->next_path = 0;
 		conn->backoff = clamp(conn->backoff * 2, 1U, 30U);
 		pr_info_ratelimited("session %u conn %u: reconnect to %pISpc failed: %s; next try in %u s\n",
-				    sess->shost->host_no, conn->cid, &conn->remote.ss,
+				    sess->shost->host_no, conn->cid,
+				    spare < 0 ? &conn->remote.ss : &sess->spares[spare].ss,
 				    err, conn->backoff);
 		schedule_reconnect(conn, conn->backoff);
 		goto out;
@@ -738,7 +776,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 			continue;
 		p++;
 		clear_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags);
-		if (conn_login(sess, sess->conns[i], &err)) {
+		if (conn_login(sess, sess->conns[i], -1, &err)) {
 			pr_warn("session %u conn %u: login to %pISpc failed: %s; retrying\n",
 				shost->host_no, i, &sess->conns[i]->remote.ss, err);
 			WRITE_ONCE(sess->conns[i]->state, KISCSI_CONN_STATE_FAILED);
@@ -1004,7 +1042,7 @@ static void conn_logout_requested(struct kiscsi_conn *conn)
 		session_start_recovery(sess, 0, NULL);
 		return;
 	}
-	ret = conn_login(sess, conn, &err);
+	ret = conn_login(sess, conn, -1, &err);
 	if (ret) {
 		pr_info("session %u conn %u: login after the target's logout request failed: %s; retrying\n",
 			sess->shost->host_no, conn->cid, err);
@@ -1275,7 +1313,7 @@ static void session_recovery_work(struct work_struct *work)
 			if (test_bit(KISCSI_CONN_REMOVED, &conn->flags) ||
 			    READ_ONCE(conn->state) == KISCSI_CONN_STATE_UP)
 				continue;
-			if (conn_login(sess, conn, &err)) {
+			if (conn_login(sess, conn, -1, &err)) {
 				pr_info("session %u conn %u: login to %pISpc failed: %s; retrying\n",
 					shost->host_no, conn->cid, &conn->remote.ss, err);
 				WRITE_ONCE(conn->state, KISCSI_CONN_STATE_FAILED);
@@ -1371,7 +1409,7 @@ int kiscsi_session_conn_add(u32 sid, const struct kiscsi_addr *portal,
 	conn->remote = *portal;
 	spin_unlock(&sess->info_lock);
 	sess->timeout = timeout;
-	ret = conn_login(sess, conn, errmsg);
+	ret = conn_login(sess, conn, -1, errmsg);
 	if (!ret) {
 		*cid = conn->cid;
 		session_set_io_cpus(sess);

@@ -47,12 +47,19 @@
 # for recovery with Time2Retain 0 (it discarded the tasks, 11.15.4): a
 # session recovery, no reassignment, no I/O error.
 #
+# The session of one connection has a spare portal (its login names
+# 127.0.0.2 and 127.0.0.1): after its kills, its path is cut and the
+# connection reset under fio; it must come back on the spare portal with
+# its CID, its commands reassigned, with no session recovery (spare_path).
+#
 # Each kill's pause (fio's largest completion latency) is printed as
-# "pause_ms=N erl=2 conns=N kill=K" with a summary per connection count: a
-# measurement, not an assertion. Then open-iscsi against the same target
-# (session recovery: it has no level 2), 3 kills: "openiscsi_pause_ms=N". KISCSI_ERL2_T2W sets DefaultTime2Wait
-# (default 1, offered by both sides). The target's log is copied to the
-# output directory as <case>-target.log. ~8-12 s per kill under TCG.
+# "pause_ms=N erl=2 conns=N kill=K" with a summary per connection count,
+# and the same fio run with no kill as "baseline_ms": a measurement, not an
+# assertion. Then open-iscsi against the same target (session recovery: it
+# has no level 2), a run with no kill ("openiscsi_baseline_ms") and 3 kills
+# ("openiscsi_pause_ms=N"). KISCSI_ERL2_T2W sets DefaultTime2Wait (default
+# 1, offered by both sides). The target's log is copied to the output
+# directory as <case>-target.log. ~8-12 s per kill under TCG.
 
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
@@ -152,6 +159,60 @@ path_down() {
 	echo "pathdown_pause_ms=$p moved_ms=$moved_ms logout_to_reassign_ms=$waited list_max_ms=$list_max"
 }
 
+# spare_path SID TSIH DEV: the session of one connection is on 127.0.0.2,
+# its login's other portal (127.0.0.1) a spare. Under fio the path is cut
+# (tc drops everything to and from 127.0.0.2, so the target does not see
+# the reset either) and the connection reset: its login on its own path
+# fails (5 s, the SYN dropped), then it must log in on the spare portal
+# with its CID (a connection reinstatement at the target, no new session),
+# its commands reassigned there, with no I/O error and no session
+# recovery; its portal is 127.0.0.1 from then on.
+spare_path() {
+	local sid=$1 tsih=$2 dev=$3 smark la rec crec reinst pid out t0 back_ms portal p
+	smark=$(dmesg_mark)
+	la=$(ks_get "$sid" '.connections[0].local')
+	portal=$(ks_get "$sid" '.connections[0].portal')
+	[ "$portal" = "127.0.0.2:$port" ] || fail "spare path: the connection is on $portal"
+	rec=$(ks_get "$sid" .recoveries)
+	crec=$(ks_get "$sid" '.connections[0].recoveries')
+	reinst=$(tlog_count ".event == \"conn_reinstated\" and .tsih == $tsih")
+	fio_timed_args "$dev" 2 32M 16
+	fio_bg erl2-spare "${VARGS[@]}" "${fio_job[@]}"
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+	! proc_gone "$pid" || fail "fio ended before the path went down"
+	tc_cut_addr 127.0.0.2
+	out=$(ss -K -tn "sport = :${la##*:} and dport = :$port")
+	grep -q ":${la##*:}" <<<"$out" || fail "ss -K: no socket $la"
+	t0=$(date +%s%N)
+	wait_for 60 conn_recovered "$sid" 0 "$rec" "$crec" || {
+		ks_show "$sid"
+		dmesg_since "$smark" | tail -20 >&2
+		fail "spare path: no connection recovery, or a session recovery"
+	}
+	wait_for 60 back_up "$sid" 1 "${la##*:}" || {
+		ks_show "$sid"
+		fail "spare path: the connection not back in 60 s with its path cut"
+	}
+	back_ms=$((($(date +%s%N) - t0) / 1000000))
+	portal=$(ks_get "$sid" '.connections[0].portal')
+	[ "$portal" = "127.0.0.1:$port" ] ||
+		fail "spare path: the connection is back on $portal, not on the spare portal"
+	dmesg_has "$smark" "conn 0: reconnect to 127.0.0.2:$port failed: .*; trying 127.0.0.1:$port" ||
+		fail "spare path: kiscsi did not log the move to the spare portal"
+	[ "$(tlog_count ".event == \"conn_reinstated\" and .tsih == $tsih")" -eq $((reinst + 1)) ] || {
+		tlog_show ".tsih == $tsih and (.event | test(\"login|logout|conn_|session\"))"
+		fail "spare path: the target did not see one connection reinstatement"
+	}
+	fio_wait "$pid" erl2-spare 120
+	fio_assert_ok erl2-spare
+	tc_restore
+	[ "$(ks_get "$sid" .recoveries)" -eq "$rec" ] || fail "spare path: a session recovery"
+	p=$(fio_clat_max_ms erl2-spare)
+	log "spare path: back on 127.0.0.1 in $back_ms ms, fio's largest latency $p ms"
+	echo "spare_path_pause_ms=$p back_ms=$back_ms"
+}
+
 # conn_del_in_login SID: connection 1's path goes down and the connection
 # is reset with nothing outstanding, so it logs in again by itself; while
 # that login's connect hangs (5 s, the SYN dropped) under the session's
@@ -235,7 +296,9 @@ mark=$(dmesg_mark)
 
 for nc in 1 2; do
 	if [ "$nc" -eq 1 ]; then
-		portals=(-p "127.0.0.1:$port")
+		# 127.0.0.1 a spare portal (spare_path); -t 5: a login on a
+		# path that is down fails in 5 s.
+		portals=(-p "127.0.0.2:$port" -p "127.0.0.1:$port" -t 5)
 		fio_job=("${fio_mix[@]}")
 	else
 		# A connection whose path is down fails its login in 5 s.
@@ -255,6 +318,13 @@ for nc in 1 2; do
 	busy_logged=
 	[ "$nc" -eq 1 ] || echo "reassign-busy 1" >"$ctlfifo"
 	runtime=$((nc == 1 ? 6 : 8))
+	# The same fio run with no kill: the largest latency with no
+	# recovery at all, which every pause below includes.
+	fio_timed_args "$dev" 2 32M "$runtime"
+	fio_bg "erl2-c$nc-base" "${VARGS[@]}" "${fio_job[@]}"
+	fio_wait "$FIO_PID" "erl2-c$nc-base" 120
+	fio_assert_ok "erl2-c$nc-base"
+	base=$(fio_clat_max_ms "erl2-c$nc-base")
 	for ((k = 1; k <= kills; k++)); do
 		cid=$((RANDOM % nc))
 		local_addr=$(ks_get "$sid" ".connections[] | select(.cid == $cid) | .local")
@@ -293,6 +363,7 @@ for nc in 1 2; do
 			"moved=$(($(moved "$sid") - moved0))" \
 			"recovered_on=$([ "$outs" -gt "$outs0" ] && echo other || echo self)"
 	done
+	[ "$nc" -ne 1 ] || spare_path "$sid" "$tsih" "$dev"
 	if [ "$nc" -eq 2 ]; then
 		outs=$(rec_logouts "$tsih")
 		log "kills recovered on the other connection: $outs of $kills"
@@ -311,7 +382,7 @@ for nc in 1 2; do
 		"retried=$(ks_get "$sid" '[.connections[].retried] | add')" \
 		"target_reassign_complete=$ok0" \
 		"target_reassign_no_task=$(tlog_count ".event == \"task_reassign\" and .tsih == $tsih and .response == 1")" \
-		"min_ms=$(head -1 <<<"$sorted")" \
+		"baseline_ms=$base min_ms=$(head -1 <<<"$sorted")" \
 		"median_ms=$(sed -n "$(((kills + 1) / 2))p" <<<"$sorted")" \
 		"max_ms=$(tail -1 <<<"$sorted")"
 	# What the reassigned tasks needed (where the kills landed decides).
@@ -364,6 +435,11 @@ oi_discover "127.0.0.1:$port"
 oi_node_set "$iqn" "127.0.0.1:$port" node.session.iscsi.DefaultTime2Wait "$t2w"
 oi_login "$iqn" "127.0.0.1:$port"
 dev=$(oi_devices "$iqn")
+fio_timed_args "$dev" 2 32M 8
+fio_bg oi-base "${VARGS[@]}" "${fio_mix[@]}"
+fio_wait "$FIO_PID" oi-base 120
+fio_assert_ok oi-base
+echo "openiscsi_baseline_ms=$(fio_clat_max_ms oi-base) (no kill)"
 for ((k = 1; k <= 3; k++)); do
 	fio_timed_args "$dev" 2 32M 8
 	fio_bg "oi$k" "${VARGS[@]}" "${fio_mix[@]}"
