@@ -57,7 +57,7 @@
 # and the same fio run with no kill as "baseline_ms": a measurement, not an
 # assertion. Then open-iscsi against the same target (session recovery: it
 # has no level 2), a run with no kill ("openiscsi_baseline_ms") and 3 kills
-# ("openiscsi_pause_ms=N"). KISCSI_ERL2_T2W sets DefaultTime2Wait (default
+# (KISCSI_ERL2_OI_KILLS) ("openiscsi_pause_ms=N"). KISCSI_ERL2_T2W sets DefaultTime2Wait (default
 # 1, offered by both sides). The target's log is copied to the output
 # directory as <case>-target.log. ~8-12 s per kill under TCG.
 
@@ -440,7 +440,7 @@ fio_bg oi-base "${VARGS[@]}" "${fio_mix[@]}"
 fio_wait "$FIO_PID" oi-base 120
 fio_assert_ok oi-base
 echo "openiscsi_baseline_ms=$(fio_clat_max_ms oi-base) (no kill)"
-for ((k = 1; k <= 3; k++)); do
+for ((k = 1; k <= ${KISCSI_ERL2_OI_KILLS:-3}; k++)); do
 	fio_timed_args "$dev" 2 32M 8
 	fio_bg "oi$k" "${VARGS[@]}" "${fio_mix[@]}"
 	pid=$FIO_PID
