@@ -566,39 +566,51 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 				sess->shost->host_no, conn->cid);
 			goto recover_session;
 		}
-		ret = conn_recover_via_other(sess, conn);
-		if (ret == -EAGAIN)
-			goto out;
-		if (ret == -EIO)
-			goto recover_session;
-		moved = !ret;
-		if (moved)
-			kiscsi_session_changed(sess);
+		/*
+		 * Once per round of the paths: a Logout that gets no answer
+		 * takes a login timeout, which each spare portal's try would
+		 * otherwise wait again.
+		 */
+		if (!conn->next_path) {
+			ret = conn_recover_via_other(sess, conn);
+			if (ret == -EAGAIN)
+				goto out;
+			if (ret == -EIO)
+				goto recover_session;
+			moved = !ret;
+			if (moved)
+				kiscsi_session_changed(sess);
+		}
 	}
-	spare = conn->next_path - 1;
+	spare = (int)conn->next_path - 1;
 	ret = conn_login(sess, conn, spare, &err);
-	if (ret == -ESRCH) {
+	if (ret == -ESRCH && spare < 0) {
 		/*
 		 * The target ended the session (LIO does at ErrorRecoveryLevel
 		 * 0 and 1 once any connection fails): recover the session.
+		 * (On a spare portal it may only say that the portal is not
+		 * in the session's portal group: that path failed.)
 		 */
 		pr_info("session %u conn %u: the target ended the session\n",
 			sess->shost->host_no, conn->cid);
 		goto recover_session;
 	}
-	if (ret && conn->next_path < sess->nr_spares) {
+	if (ret && ret != -ECANCELED && ret != -ECONNABORTED &&
+	    conn->next_path < sess->nr_spares) {
 		/*
 		 * The login's portals that no connection took are paths of
 		 * this connection too (its own may be what failed): each is
 		 * tried in turn, 100 ms apart (a control operation waiting
 		 * for the mutex goes first), before the backoff. At level 2
 		 * the held tasks follow the connection to whichever answers.
+		 * (Other connections may swap spares meanwhile: the round may
+		 * see one twice, or miss one, until the next.)
 		 */
-		conn->next_path++;
-		pr_info_ratelimited("session %u conn %u: reconnect to %pISpc failed: %s; trying %pISpc\n",
+		pr_info_ratelimited("session %u conn %u: reconnect to %pISpc failed: %s; trying another portal of the session\n",
 				    sess->shost->host_no, conn->cid,
 				    spare < 0 ? &conn->remote.ss : &sess->spares[spare].ss,
-				    err, &sess->spares[conn->next_path - 1].ss);
+				    err);
+		conn->next_path++;
 		queue_delayed_work(kiscsi_wq, &conn->reconnect_work, HZ / 10);
 		goto out;
 	}
@@ -1284,10 +1296,14 @@ static void session_recovery_work(struct work_struct *work)
 		sess->blocked = true;
 		scsi_block_requests(shost);
 	}
-	/* Every connection stops; whatever they held is issued again later. */
+	/*
+	 * Every connection stops; whatever they held is issued again later.
+	 * A reconnect after this starts a new round of the paths.
+	 */
 	for (i = 0; i < sess->nr_conns; i++) {
 		kiscsi_conn_stop(sess->conns[i]);
 		kiscsi_conn_fail_tasks(sess->conns[i], DID_REQUEUE << 16);
+		sess->conns[i]->next_path = 0;
 	}
 	found = relogin_candidate(sess, &cand);
 	if (!found) {
@@ -1317,7 +1333,14 @@ static void session_recovery_work(struct work_struct *work)
 				pr_info("session %u conn %u: login to %pISpc failed: %s; retrying\n",
 					shost->host_no, conn->cid, &conn->remote.ss, err);
 				WRITE_ONCE(conn->state, KISCSI_CONN_STATE_FAILED);
-				schedule_reconnect(conn, conn->backoff);
+				/*
+				 * Under the lock: a logout that began (and
+				 * cancelled the reconnects) re-arms none.
+				 */
+				spin_lock_bh(&sess->lock);
+				if (!sess->dying)
+					schedule_reconnect(conn, conn->backoff);
+				spin_unlock_bh(&sess->lock);
 			}
 		}
 		session_set_io_cpus(sess);

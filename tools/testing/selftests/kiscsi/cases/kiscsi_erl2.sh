@@ -198,8 +198,10 @@ spare_path() {
 	portal=$(ks_get "$sid" '.connections[0].portal')
 	[ "$portal" = "127.0.0.1:$port" ] ||
 		fail "spare path: the connection is back on $portal, not on the spare portal"
-	dmesg_has "$smark" "conn 0: reconnect to 127.0.0.2:$port failed: .*; trying 127.0.0.1:$port" ||
-		fail "spare path: kiscsi did not log the move to the spare portal"
+	dmesg_has "$smark" "conn 0: reconnect to 127.0.0.2:$port failed: .*; trying another portal" ||
+		fail "spare path: kiscsi did not log the failed login on the cut path"
+	dmesg_has "$smark" "conn 0: reconnected to 127.0.0.1:$port" ||
+		fail "spare path: kiscsi did not log the login on the spare portal"
 	[ "$(tlog_count ".event == \"conn_reinstated\" and .tsih == $tsih")" -eq $((reinst + 1)) ] || {
 		tlog_show ".tsih == $tsih and (.event | test(\"login|logout|conn_|session\"))"
 		fail "spare path: the target did not see one connection reinstatement"
