@@ -248,6 +248,39 @@ static bool rx_queue_snack(struct kiscsi_conn *conn, u8 type, u32 itt, u32 ttt,
 	return ok;
 }
 
+/*
+ * A Data-In ahead of the next DataSN its command wants: the ones between
+ * were lost. 7.9: a DataSN gap is an implied digest error on the PDUs
+ * missing, recovered as one (7.8): at ErrorRecoveryLevel 1 and up, a Data
+ * SNACK from the first one missing (RunLength 0: everything from there);
+ * this PDU and whatever follows it are dropped until the retransmission
+ * comes (rx_data_in_hdr()'s KISCSI_TASK_SNACK branch). A status in this
+ * one stays a hole until it comes again. Only a gap that fits the bytes
+ * still expected (each PDU missing carried one at least) is taken. (The
+ * PDUs missing may end an earlier sequence, which 13.20 lets a target
+ * keep no longer: a target that refuses the SNACK fails the connection,
+ * as the gap did before.)
+ * Return: true when asked for again; false for a protocol error.
+ */
+static bool rx_data_in_gap(struct kiscsi_conn *conn, struct kiscsi_task *task, u32 datasn)
+{
+	if (conn->sess->params.error_recovery_level < 1 ||
+	    !iscsi_sna_lt(task->exp_datasn, datasn) ||
+	    datasn - task->exp_datasn > task->len - task->rx_off)
+		return false;
+	if (!rx_queue_snack(conn, ISCSI_FLAG_SNACK_TYPE_DATA, task->itt, ISCSI_RESERVED_TAG,
+			    task->exp_datasn, 0, task->sc->device->lun))
+		return false;
+	set_bit(KISCSI_TASK_SNACK, &task->flags);
+	atomic64_inc(&conn->stats.snacks);
+	pr_warn_ratelimited("session %u conn %u itt 0x%08x: Data-In DataSN %u, expected %u: asking for it again\n",
+			    conn->sess->shost->host_no, conn->cid, task->itt, datasn,
+			    task->exp_datasn);
+	conn->rx.task = NULL;
+	conn->rx.snack_drop = true;
+	return true;
+}
+
 /* Data-In header: find the command and check where the data goes. */
 static int rx_data_in_hdr(struct kiscsi_conn *conn)
 {
@@ -283,6 +316,8 @@ static int rx_data_in_hdr(struct kiscsi_conn *conn)
 		set_bit(KISCSI_TASK_RESENT, &task->flags);
 	}
 	if (datasn != task->exp_datasn) {
+		if (rx_data_in_gap(conn, task, datasn))
+			return 0;
 		bad_pdu(conn, itt, "Data-In DataSN %u, expected %u", datasn,
 			task->exp_datasn);
 		return -EPROTO;
@@ -943,8 +978,9 @@ static int rx_pdu_done(struct kiscsi_conn *conn)
 
 	switch (op) {
 	case ISCSI_OP_SCSI_DATA_IN:
-		/* Lost: what follows finds a gap, or the command times out. */
-		if (kiscsi_fault(KISCSI_FAULT_RX_DROP_DATA_IN, conn)) {
+		/* Lost (one without status): the next one finds the gap. */
+		if (!(rx_hdr(conn)->flags & ISCSI_FLAG_DATA_STATUS) &&
+		    kiscsi_fault(KISCSI_FAULT_RX_DROP_DATA_IN, conn)) {
 			ret = 0;
 			break;
 		}

@@ -4,14 +4,13 @@
 # Fault injection through /sys/kernel/debug/kiscsi under verified I/O, at
 # ErrorRecoveryLevel 0 against LIO, with HeaderDigest and DataDigest
 # CRC32C. Each fault strikes once while fio runs mixed reads and writes
-# (4k-256k, every write read back and checked):
+# (4k-1m, every write read back and checked):
 #
 #   rx_hdigest        a received header fails its digest check: the length
 #                     cannot be trusted, the connection is dropped (7.8)
 #   rx_ddigest        a received data segment fails its digest check
-#   rx_drop_data_in   a Data-In is lost: the next one shows the gap, or
-#                     (the last one, with the status) the command times
-#                     out and the SCSI error handler aborts it
+#   rx_drop_data_in   a Data-In (one without status) is lost: the next
+#                     one of its command shows the gap in DataSN
 #   tx_ddigest        a Data-Out goes out with a wrong digest: LIO
 #                     closes the connection (it cannot recover at ERL 0;
 #                     not immediate data: LIO's path for that one can
@@ -35,7 +34,9 @@
 
 iqn=iqn.2003-01.org.kiscsi.test:faults
 knobs=/sys/kernel/debug/kiscsi
-fio_mix=(--bssplit=4k/40:16k/20:64k/20:256k/20 --iodepth=8)
+# 1 MiB reads come in several Data-In (256 KiB each at most): the ones
+# without status are what rx_drop_data_in may drop.
+fio_mix=(--bssplit=4k/30:16k/20:64k/20:256k/20:1m/10 --iodepth=8)
 
 mcs_target "$iqn" 128 127.0.0.1
 kiscsi_load
@@ -85,8 +86,9 @@ done
 [ "$(cat "/sys/block/${dev#/dev/}/device/state")" = running ] || fail "$dev is not running"
 "$ctl" logout -s "$sid" >/dev/null
 
-# ErrorRecoveryLevel 1: a data digest error in a Data-In is repaired within
-# the command (Data SNACK, 7.9.1): LIO sends the data again, the session is
+# ErrorRecoveryLevel 1: a data digest error in a Data-In, or a lost
+# Data-In (the next one shows the DataSN gap), is repaired within the
+# command (Data SNACK, 7.8, 7.9): LIO sends the data again, the session is
 # never recovered, the connection's snacks counter shows each one. (LIO
 # also sets the A bit at this level: kiscsi answers with DataACK SNACKs.)
 # Then a lost SCSI Response: the next status shows the gap, kiscsi asks for
@@ -108,7 +110,7 @@ ks_wait_up "$sid" 1 30
 [ "$(ks_get "$sid" .params.ErrorRecoveryLevel)" = 1 ] || fail "ErrorRecoveryLevel 1 not negotiated"
 dev=$(ks_dev "$sid")
 mark=$(($(dmesg | wc -l) + 1))
-fio_timed_args "$dev" 2 32M 20
+fio_timed_args "$dev" 2 32M 30
 fio_bg erl1 "${VARGS[@]}" "${fio_mix[@]}"
 pid=$FIO_PID
 wait_for 30 io_flowing "$dev" || fail "erl1: no I/O on $dev"
@@ -118,6 +120,19 @@ for f in rx_ddigest rx_ddigest rx_ddigest rx_ddigest rx_ddigest; do
 	sleep 1
 done
 dsnacks=$(ks_get "$sid" '[.connections[].snacks] | add')
+# Lost Data-In: the next Data-In of the command is ahead of the DataSN
+# expected (7.9), and the data is asked for again from the first one
+# missing with a Data SNACK, as after a digest error.
+gmark=$(($(dmesg | wc -l) + 1))
+for ((i = 0; i < 5; i++)); do
+	echo 1 >"$knobs/rx_drop_data_in"
+	wait_for 20 eval "[ \"\$(cat $knobs/rx_drop_data_in)\" = 0 ]" ||
+		fail "erl1: rx_drop_data_in never struck"
+	sleep 1
+done
+gaps=$(dmesg | tail -n +"$gmark" | grep -c 'Data-In DataSN [0-9]*, expected [0-9]*: asking for it again' || true)
+gsnacks=$(($(ks_get "$sid" '[.connections[].snacks] | add') - dsnacks))
+dsnacks=$((dsnacks + gsnacks))
 for ((i = 0; i < 5; i++)); do
 	echo 1 >"$knobs/rx_drop_status"
 	wait_for 20 eval "[ \"\$(cat $knobs/rx_drop_status)\" = 0 ]" ||
@@ -130,12 +145,16 @@ ks_show "$sid"
 snacks=$(ks_get "$sid" '[.connections[].snacks] | add')
 rec=$(ks_get "$sid" .recoveries)
 lost=$(dmesg | tail -n +"$mark" | grep -c 'lost: asking for it again' || true)
-log "ERL 1: 5 Data-In digest errors: $dsnacks Data SNACKs; 5 lost statuses:" \
+log "ERL 1: 5 Data-In digest errors and 5 lost Data-In: $dsnacks Data SNACKs" \
+	"($gaps DataSN gaps logged); 5 lost statuses:" \
 	"$((snacks - dsnacks)) Status SNACKs ($lost logged); $rec session recoveries;" \
 	"fio max latency $(fio_clat_max_ms erl1) ms"
 dmesg | tail -n +"$mark" | grep -E 'kiscsi: session' | head -16
 [ "$rec" = 0 ] || fail "ERL 1: $rec session recoveries for data digest errors or lost statuses"
 [ "$dsnacks" -ge 1 ] || fail "ERL 1: no Data SNACK counted"
+if [ "$gaps" -lt 5 ] || [ "$gsnacks" -lt 5 ]; then
+	fail "ERL 1: 5 lost Data-In: $gaps DataSN gaps logged, $gsnacks Data SNACKs"
+fi
 [ "$((snacks - dsnacks))" -ge 5 ] || fail "ERL 1: $((snacks - dsnacks)) Status SNACKs for 5 lost statuses"
 "$ctl" logout -s "$sid" >/dev/null
 kiscsi_unload
