@@ -546,7 +546,7 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 	struct kiscsi_conn *conn = container_of(to_delayed_work(work),
 						struct kiscsi_conn, reconnect_work);
 	struct kiscsi_session *sess = conn->sess;
-	bool moved = false;
+	bool moved = false, moved_before;
 	const char *err = NULL;
 	unsigned int noio;
 	int ret, spare;
@@ -582,6 +582,12 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 				kiscsi_session_changed(sess);
 		}
 	}
+	/*
+	 * An earlier try moved every task to another connection (counted
+	 * then); before the login, which clears CID_OUT and lets new
+	 * commands in.
+	 */
+	moved_before = test_bit(KISCSI_CONN_CID_OUT, &conn->flags) && !kiscsi_conn_busy(conn);
 	spare = (int)conn->next_path - 1;
 	ret = conn_login(sess, conn, spare, &err);
 	if (ret == -ESRCH && spare < 0) {
@@ -629,7 +635,7 @@ void kiscsi_conn_reconnect_work(struct work_struct *work)
 		sess->shost->host_no, conn->cid, &conn->remote.ss);
 	session_set_io_cpus(sess);
 	kiscsi_session_changed(sess);
-	if (sess->params.error_recovery_level >= 2 && !moved) {
+	if (sess->params.error_recovery_level >= 2 && !moved && !moved_before) {
 		atomic_inc(&conn->stats.recoveries);
 		if (kiscsi_conn_reassign_tasks(conn, conn) == -EIO)
 			goto recover_session;

@@ -139,6 +139,11 @@ path_down() {
 		ks_show "$sid"
 		fail "connection 1 not back 60 s after its path came back"
 	}
+	# One failure, one recovery: its commands moved to connection 0; the
+	# login once the path is back moves nothing and counts none.
+	[ "$(ks_get "$sid" '.connections[] | select(.cid == 1) | .recoveries')" -eq $((crec + 1)) ] ||
+		fail "path down: connection 1 counts $(ks_get "$sid" \
+			'.connections[] | select(.cid == 1) | .recoveries') recoveries, not $((crec + 1))"
 	fio_wait "$pid" erl2-pathdown 120
 	fio_assert_ok erl2-pathdown
 	p=$(fio_clat_max_ms erl2-pathdown)
