@@ -260,43 +260,42 @@ static bool rx_queue_snack(struct kiscsi_conn *conn, u8 type, u32 itt, u32 ttt,
  * PDUs missing may end an earlier sequence, which 13.20 lets a target
  * keep no longer: a target that refuses the SNACK fails the connection,
  * as the gap did before.)
- * Return: true when asked for again; false for a protocol error.
+ * Return: 0 when asked for again, else -EPROTO (logged).
  */
-static bool rx_data_in_gap(struct kiscsi_conn *conn, struct kiscsi_task *task, u32 datasn)
+static int rx_data_in_gap(struct kiscsi_conn *conn, struct kiscsi_task *task, u32 datasn)
 {
 	if (conn->sess->params.error_recovery_level < 1 ||
 	    !iscsi_sna_lt(task->exp_datasn, datasn) ||
-	    datasn - task->exp_datasn > task->len - task->rx_off)
-		return false;
+	    datasn - task->exp_datasn > task->len - task->rx_off) {
+		bad_pdu(conn, task->itt, "Data-In DataSN %u, expected %u", datasn,
+			task->exp_datasn);
+		return -EPROTO;
+	}
 	if (!rx_queue_snack(conn, ISCSI_FLAG_SNACK_TYPE_DATA, task->itt, ISCSI_RESERVED_TAG,
-			    task->exp_datasn, 0, task->sc->device->lun))
-		return false;
+			    task->exp_datasn, 0, task->sc->device->lun)) {
+		bad_pdu(conn, task->itt, "too many SNACKs waiting to be sent");
+		return -EPROTO;
+	}
 	set_bit(KISCSI_TASK_SNACK, &task->flags);
 	atomic64_inc(&conn->stats.snacks);
 	pr_warn_ratelimited("session %u conn %u itt 0x%08x: Data-In DataSN %u, expected %u: asking for it again\n",
 			    conn->sess->shost->host_no, conn->cid, task->itt, datasn,
 			    task->exp_datasn);
-	conn->rx.task = NULL;
 	conn->rx.snack_drop = true;
-	return true;
+	return 0;
 }
 
-/* Data-In header: find the command and check where the data goes. */
-static int rx_data_in_hdr(struct kiscsi_conn *conn)
+/*
+ * Where a Data-In for @task goes (@task referenced by the caller): 1 into
+ * its pages, 0 nowhere (dropped: asked for again), or a protocol error.
+ */
+static int rx_data_in_check(struct kiscsi_conn *conn, struct kiscsi_task *task)
 {
 	struct iscsi_data_rsp *h = (struct iscsi_data_rsp *)rx_hdr(conn);
-	struct kiscsi_task *task;
 	u32 off = be32_to_cpu(h->offset);
 	u32 datasn = be32_to_cpu(h->datasn);
-	u32 itt = hdr_itt(rx_hdr(conn));
-	bool ended;
+	u32 itt = task->itt;
 
-	task = rx_task(conn, rx_hdr(conn), &ended);
-	if (!task) {
-		/* Into conn->rx.buf (no larger than ours), then dropped. */
-		conn->rx.task = NULL;
-		return ended ? 0 : -EPROTO;
-	}
 	if (task->sc->sc_data_direction != DMA_FROM_DEVICE) {
 		bad_pdu(conn, itt, "Data-In for a command that reads nothing");
 		return -EPROTO;
@@ -308,20 +307,14 @@ static int rx_data_in_hdr(struct kiscsi_conn *conn)
 		 * sends it all again, in order.
 		 */
 		if (datasn != task->exp_datasn) {
-			conn->rx.task = NULL;
 			conn->rx.snack_drop = true;
 			return 0;
 		}
 		clear_bit(KISCSI_TASK_SNACK, &task->flags);
 		set_bit(KISCSI_TASK_RESENT, &task->flags);
 	}
-	if (datasn != task->exp_datasn) {
-		if (rx_data_in_gap(conn, task, datasn))
-			return 0;
-		bad_pdu(conn, itt, "Data-In DataSN %u, expected %u", datasn,
-			task->exp_datasn);
-		return -EPROTO;
-	}
+	if (datasn != task->exp_datasn)
+		return rx_data_in_gap(conn, task, datasn);
 	if (off > task->len || conn->rx.dlen > task->len - off) {
 		bad_pdu(conn, itt, "Data-In offset %u length %u outside a %u-byte buffer",
 			off, conn->rx.dlen, task->len);
@@ -336,17 +329,36 @@ static int rx_data_in_hdr(struct kiscsi_conn *conn)
 		bad_pdu(conn, itt, "Data-In with status but without F");
 		return -EPROTO;
 	}
+	return 1;
+}
+
+/* Data-In header: find the command and check where the data goes. */
+static int rx_data_in_hdr(struct kiscsi_conn *conn)
+{
+	struct kiscsi_task *task;
+	bool ended;
+	int ret;
+
+	conn->rx.task = NULL;
+	task = rx_task(conn, rx_hdr(conn), &ended);
+	/* No task: into conn->rx.buf (no larger than ours), then dropped. */
+	if (!task)
+		return ended ? 0 : -EPROTO;
 	/*
-	 * Its pages are written from here to the end of the PDU: a reference
-	 * keeps the command from completing meanwhile (task management may
-	 * end it at any time). None left: it is completing, the data goes.
+	 * Its flags are written from here, and its pages to the end of the
+	 * PDU: a reference keeps the command from completing meanwhile (task
+	 * management may end it at any time). None left: it is completing,
+	 * the data goes.
 	 */
-	if (!refcount_inc_not_zero(&task->ref)) {
-		conn->rx.task = NULL;
+	if (!refcount_inc_not_zero(&task->ref))
 		return 0;
+	ret = rx_data_in_check(conn, task);
+	if (ret <= 0) {
+		kiscsi_task_put(task);
+		return ret;
 	}
 	conn->rx.task = task;
-	conn->rx.data_off = off;
+	conn->rx.data_off = be32_to_cpu(((struct iscsi_data_rsp *)rx_hdr(conn))->offset);
 	return 0;
 }
 
