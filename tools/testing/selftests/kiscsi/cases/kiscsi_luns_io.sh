@@ -112,6 +112,7 @@ echo 4 >"/sys/block/${devs[4]#/dev/}/device/queue_depth" ||
 	fail "queue_depth of ${devs[4]} cannot be changed"
 [ "$(cat "/sys/block/${devs[4]#/dev/}/device/queue_depth")" -eq 4 ] ||
 	fail "queue_depth of ${devs[4]} did not become 4"
+emark=$(dmesg_mark)
 mkfs.ext4 -q -F -E nodiscard "${devs[4]}" >&2
 mnt=$KISCSI_TMP/mnt
 mkdir -p "$mnt"
@@ -139,7 +140,25 @@ log "the markers of the other LUNs survived"
 for i in 0 1 2 3; do
 	pattern_check "lun$i" "${devs[$i]}" $(($(blockdev_size "${devs[$i]}") / 1024 - 64))
 done
-[ "$(kiscsi_conn_errors "$sid")" -eq 0 ] || fail "connection errors: $(kiscsi_session "$sid")"
+# Even so, LIO's receive thread was once (6.12, make check) silent for
+# 3.3 s on ext4's writeback, and LIO's 3 s Data-Out timer closed the
+# connection (ERL 0) while kiscsi had sent every byte asked for. Exactly
+# that is let through, with the data checked above: LIO's timeout, the
+# target silent for longer than its timer, and kiscsi's own report that
+# nothing was left to send and no R2T unanswered. Any other connection
+# error fails. (The write storm below keeps LIO's 3 s timer as the check
+# on kiscsi's sender.)
+errs=$(kiscsi_conn_errors "$sid") stalls=0
+if [ "$errs" -eq 1 ] && dmesg_has "$emark" 'Unable to recover from DataOut timeout' &&
+	dmesg_has "$emark" 'at the failure 0 bytes were in the socket, nothing more to send; last PDU received [3-9][0-9]{3} ms' &&
+	! dmesg_has "$emark" ' [1-9][0-9]* R2T\(s\) not answered|, queued$'; then
+	log "ext4: LIO's Data-Out timer closed the connection while it sent nothing" \
+		"for 3 s and kiscsi had nothing left to send (a target stall under TCG);" \
+		"recovered, data verified"
+	dmesg_since "$emark" | grep -E 'DataOut timeout|kiscsi: session' | head -n 4
+	stalls=1
+fi
+[ "$errs" -eq "$stalls" ] || fail "connection errors: $(kiscsi_session "$sid")"
 
 log "sustained 1 MiB writes at queue depth 32 on two LUNs for 10 s: no stall"
 # LIO waits 3 s for the Data-Out of an R2T (ERL 0: then it drops the
@@ -154,7 +173,7 @@ if dmesg_has "$m" 'DataOut timeout|kiscsi: session'; then
 	dmesg_since "$m" | grep -E 'DataOut timeout|kiscsi' | head -n 5
 	fail "the connection failed under sustained writes (target: DataOut timeout)"
 fi
-[ "$(kiscsi_conn_errors "$sid")" -eq 0 ] || fail "connection errors: $(kiscsi_session "$sid")"
+[ "$(kiscsi_conn_errors "$sid")" -eq "$stalls" ] || fail "connection errors: $(kiscsi_session "$sid")"
 kiscsi_jq "$sid" '.connections[0] | "cmds \(.cmds) in \(.bytes_in) out \(.bytes_out)"'
 [ "$(kiscsi_jq "$sid" '.connections[0].bytes_out')" -gt $((100 * 1048576)) ] ||
 	fail "bytes_out does not count the data written"
