@@ -188,6 +188,11 @@ static int parse_attr(const struct nlattr *a, struct session *s)
 		if (mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
 			return parse_lun(a, s);
 		break;
+	case KISCSI_A_SESSION_PORTAL:
+		/* In a reply: a spare portal. More than a module has: ignored. */
+		if (s->n_spares < SESSION_MAX_SPARES)
+			get_portal(a, &s->spares[s->n_spares++]);
+		break;
 	case KISCSI_A_SESSION_SID:
 		get_u32(a, &s->sid);
 		break;

@@ -42,6 +42,9 @@ struct slun {
 	uint32_t id;
 };
 
+/* Spare portals a session reports, at most (the module's KISCSI_MAX_CONNS). */
+#define SESSION_MAX_SPARES 8
+
 struct session {
 	uint32_t sid;			/* also the SCSI host number */
 	char target[ISCSI_NAME_BUF];
@@ -61,6 +64,9 @@ struct session {
 	size_t n_conns;
 	struct slun *luns;
 	size_t n_luns;
+	/* the login's portals that no connection uses now */
+	struct portal spares[SESSION_MAX_SPARES];
+	size_t n_spares;
 };
 
 struct session_list {

@@ -129,6 +129,20 @@ static void text_conns(FILE *f, const struct session *s)
 	}
 }
 
+static void text_spares(FILE *f, const struct session *s)
+{
+	char buf[PORTAL_STRLEN];
+	size_t i;
+
+	if (!s->n_spares)
+		return;
+	fprintf(f, "  Spare portals:");
+	for (i = 0; i < s->n_spares; i++)
+		fprintf(f, "%s %s", i ? "," : "", s->spares[i].family ?
+			portal_str(&s->spares[i], buf, sizeof(buf)) : "?");
+	fputc('\n', f);
+}
+
 static void text_luns(FILE *f, const struct session *s)
 {
 	char dev[300];
@@ -173,6 +187,7 @@ void session_show_text(FILE *f, const struct session *s)
 		fprintf(f, "  Ping: off");
 	fputc('\n', f);
 	text_conns(f, s);
+	text_spares(f, s);
 	if (s->n_params)
 		fprintf(f, "  Negotiated:\n");
 	for (i = 0; i < s->n_params; i++)
@@ -260,6 +275,10 @@ void session_show_json(struct json *j, const struct session *s)
 	json_arr_open(j, "connections");
 	for (i = 0; i < s->n_conns; i++)
 		json_conn(j, &s->conns[i]);
+	json_arr_close(j);
+	json_arr_open(j, "spare_portals");
+	for (i = 0; i < s->n_spares; i++)
+		json_portal(j, NULL, &s->spares[i]);
 	json_arr_close(j);
 	json_obj_open(j, "params");
 	for (i = 0; i < s->n_params; i++)

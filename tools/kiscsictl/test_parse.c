@@ -1390,6 +1390,8 @@ static struct nlmsghdr *session_msg(char *buf, uint32_t sid)
 	put_param(nlh, "TargetAlias", "disk \"one\"\x01");
 	put_conn(nlh, 0, KISCSI_CONN_STATE_UP, "10.0.0.1", "10.0.0.2:40000", 5);
 	put_conn(nlh, 1, KISCSI_CONN_STATE_LOGIN, "[2001:db8::1]", NULL, 0);
+	put_portal(nlh, KISCSI_A_SESSION_PORTAL, "10.0.0.9");
+	put_portal(nlh, KISCSI_A_SESSION_PORTAL, "[2001:db8::9]:3261");
 	put_lun(nlh, 1);
 	put_lun(nlh, 0);
 	mnl_attr_put_u32(nlh, 200, 0);	/* unknown: skipped */
@@ -1405,6 +1407,7 @@ static const char want_json[] =
 	"\"cmds\":5,\"bytes_in\":5000,\"bytes_out\":500,\"errors\":0,\"recoveries\":2,\"reassigned\":15,\"retried\":1,\"snacks\":10,\"digest_errors\":20},"
 	"{\"cid\":1,\"state\":\"login\",\"portal\":\"[2001:db8::1]:3260\",\"local\":null,"
 	"\"cmds\":0,\"bytes_in\":0,\"bytes_out\":0,\"errors\":1,\"recoveries\":0,\"reassigned\":0,\"retried\":0,\"snacks\":0,\"digest_errors\":0}],"
+	"\"spare_portals\":[\"10.0.0.9:3260\",\"[2001:db8::9]:3261\"],"
 	"\"params\":{\"HeaderDigest\":\"None\",\"TargetAlias\":\"disk \\\"one\\\"\\u0001\"},"
 	"\"luns\":[{\"lun\":0,\"device\":\"/dev/sdb\"},{\"lun\":1,\"device\":null}]}";
 
@@ -1417,6 +1420,7 @@ static const char *const want_text[] = {
 	"    CID  State  Portal              Local           Cmds  Bytes in  Bytes out  Errors\n"
 	"      0  up     10.0.0.1:3260       10.0.0.2:40000     5      5000        500       0\n"
 	"      1  login  [2001:db8::1]:3260  -                  0         0          0       1\n"
+	"  Spare portals: 10.0.0.9:3260, [2001:db8::9]:3261\n"
 	"  Negotiated:\n",
 	"    HeaderDigest=None\n",
 	"    TargetAlias=disk \"one\"?\n",
@@ -1439,7 +1443,8 @@ static void make_sysfs(void)
 
 static void test_sessions(void)
 {
-	struct session_list l = { NULL, 0 };
+	struct session_list l = { NULL, 0 }, m = { NULL, 0 };
+	struct nlmsghdr *nlh;
 	char buf[4096], *out = NULL, dev[64];
 	struct slun lun = { 0, 0, 0 };
 	struct ctl ctl = { 0 };
@@ -1459,7 +1464,8 @@ static void test_sessions(void)
 	CHECK(!session_parse(session_msg(buf, 9), &l), "session_parse");
 	CHECK(!session_parse(session_msg(buf, 3), &l), "session_parse");
 	CHECK(l.n == 2 && l.s[1].sid == 3 && l.s[1].n_conns == 2 && l.s[1].n_params == 2 &&
-	      l.s[1].n_luns == 2 && l.s[1].luns[0].lun == 0 && l.s[1].tsih == 1,
+	      l.s[1].n_luns == 2 && l.s[1].luns[0].lun == 0 && l.s[1].tsih == 1 &&
+	      l.s[1].n_spares == 2 && l.s[1].spares[1].port == 3261,
 	      "parsed session");
 
 	f = open_memstream(&out, &len);
@@ -1475,6 +1481,26 @@ static void test_sessions(void)
 	for (i = 0; i < ARRAY_SIZE(want_text); i++)
 		CHECK(strstr(c.text, want_text[i]), "text lacks '%s' in:\n%s", want_text[i],
 		      c.text);
+
+	/* More spare portals than a module has: the rest are ignored. */
+	nlh = session_msg(buf, 4);
+	for (i = 0; i < SESSION_MAX_SPARES + 3; i++)
+		put_portal(nlh, KISCSI_A_SESSION_PORTAL, "10.0.0.7");
+	CHECK(!session_parse(nlh, &m) && m.n == 1 && m.s[0].n_spares == SESSION_MAX_SPARES,
+	      "spare portals bounded: %zu", m.n ? m.s[0].n_spares : 0);
+	session_list_free(&m);
+
+	/* No spare portal: no line, an empty list. */
+	l.s[1].n_spares = 0;
+	cap_begin(&c, STDOUT_FILENO);
+	session_show_text(stdout, &l.s[1]);
+	CHECK(!strstr(cap_end(&c), "Spare"), "no spare portals, text: %s", c.text);
+	f = open_memstream(&out, &len);
+	json_init(&j, f);
+	session_show_json(&j, &l.s[1]);
+	fclose(f);
+	CHECK(strstr(out, "}],\"spare_portals\":[],\"params\""), "no spare portals, JSON: %s", out);
+	free(out);
 
 	/* Pings off; then a module that does not report them at all. */
 	l.s[1].nop_interval = 0;

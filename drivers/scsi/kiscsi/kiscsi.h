@@ -525,8 +525,9 @@ static inline char *kiscsi_text_reply(const struct kiscsi_conn *conn)
  *	moves it into @lead_tried
  * @spares: portals of the login that no connection took, tried by session
  *	recovery after the connections' own, and by a connection's reconnect
- *	after its own (under @mutex; written also under @info_lock)
- * @nr_spares: entries in @spares
+ *	after its own (written under @mutex and @info_lock; `kiscsictl
+ *	list` reads them under @info_lock)
+ * @nr_spares: entries in @spares (as @spares)
  * @recoveries: session recoveries so far
  * @blocked: the SCSI host's requests are blocked for recovery
  * @event_work: sends the session's description to the netlink events

@@ -810,8 +810,12 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 			taken = !test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags) &&
 				same_path(&sess->conns[i]->remote, &portals[p]);
 		if (!taken && !path_listed(sess->spares, sess->nr_spares, &portals[p]) &&
-		    sess->nr_spares < ARRAY_SIZE(sess->spares))
+		    sess->nr_spares < ARRAY_SIZE(sess->spares)) {
+			/* kiscsi_session_fill() reads them under info_lock only. */
+			spin_lock(&sess->info_lock);
 			sess->spares[sess->nr_spares++] = portals[p];
+			spin_unlock(&sess->info_lock);
+		}
 	}
 
 	shost->can_queue = KISCSI_CAN_QUEUE;
@@ -1859,6 +1863,13 @@ int kiscsi_session_fill(struct sk_buff *skb, struct kiscsi_session *sess)
 		if (test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags))
 			continue;
 		if (put_conn(skb, sess->conns[i])) {
+			ret = -EMSGSIZE;
+			goto out;
+		}
+	}
+	/* In a reply, "portal" lists the spare portals. */
+	for (i = 0; i < sess->nr_spares; i++) {
+		if (put_portal(skb, KISCSI_A_SESSION_PORTAL, &sess->spares[i].ss)) {
 			ret = -EMSGSIZE;
 			goto out;
 		}

@@ -178,6 +178,8 @@ spare_path() {
 	la=$(ks_get "$sid" '.connections[0].local')
 	portal=$(ks_get "$sid" '.connections[0].portal')
 	[ "$portal" = "127.0.0.2:$port" ] || fail "spare path: the connection is on $portal"
+	[ "$(ks_get "$sid" '.spare_portals | join(" ")')" = "127.0.0.1:$port" ] ||
+		fail "spare path: spare portals '$(ks_get "$sid" '.spare_portals | join(" ")')', not 127.0.0.1"
 	rec=$(ks_get "$sid" .recoveries)
 	crec=$(ks_get "$sid" '.connections[0].recoveries')
 	reinst=$(tlog_count ".event == \"conn_reinstated\" and .tsih == $tsih")
@@ -203,6 +205,8 @@ spare_path() {
 	portal=$(ks_get "$sid" '.connections[0].portal')
 	[ "$portal" = "127.0.0.1:$port" ] ||
 		fail "spare path: the connection is back on $portal, not on the spare portal"
+	[ "$(ks_get "$sid" '.spare_portals | join(" ")')" = "127.0.0.2:$port" ] ||
+		fail "spare path: spare portals '$(ks_get "$sid" '.spare_portals | join(" ")')', not the old path"
 	dmesg_has "$smark" "conn 0: reconnect to 127.0.0.2:$port failed: .*; trying another portal" ||
 		fail "spare path: kiscsi did not log the failed login on the cut path"
 	dmesg_has "$smark" "conn 0: reconnected to 127.0.0.1:$port" ||

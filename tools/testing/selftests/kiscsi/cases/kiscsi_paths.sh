@@ -287,6 +287,8 @@ if [[ $phases == *failover* ]]; then
 		--noop-interval 1 --noop-timeout 2)
 	ks_wait_up "$sid" 1 30
 	on_path "$sid" 0 "$t1" || { ks_show "$sid"; fail "-c 1: not logged in on path 1"; }
+	[ "$(ks_get "$sid" '.spare_portals | join(" ")')" = "$t2:3260" ] ||
+		fail "-c 1: spare portals '$(ks_get "$sid" '.spare_portals | join(" ")')', not $t2"
 	[ "$(ks_get "$sid" '"\(.nop_interval) \(.nop_timeout)"')" = "1 2" ] ||
 		fail "--noop-interval 1 --noop-timeout 2 not taken"
 	dev=$(ks_dev "$sid")
@@ -310,6 +312,9 @@ if [[ $phases == *failover* ]]; then
 	fi
 	spare_s=$(($(date +%s) - t0))
 	log "-c 1: recovered on path 2 $spare_s s after path 1's cut"
+	[ "$(ks_get "$sid" '.spare_portals | join(" ")')" = "$t1:3260" ] ||
+		fail "-c 1: after the move, spare portals '$(ks_get "$sid" \
+			'.spare_portals | join(" ")')', not path 1 ($t1)"
 	dmesg_has "$mark" "ping timed out" || fail "path 1's silence not found by a ping timeout"
 	# 1 + 2 s to find it, 3 s before the login, then the login: the
 	# default 5 + 10 s alone would be 15.
