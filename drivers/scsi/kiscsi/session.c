@@ -311,10 +311,11 @@ static int conn_login(struct kiscsi_session *sess, struct kiscsi_conn *conn,
 		sess->spares[spare] = old;
 		spin_unlock(&sess->info_lock);
 	}
-	if (!ret)
+	if (!ret) {
+		/* Logged in (the path is kept even if starting fails). */
 		conn->next_path = 0;
-	if (!ret)
 		ret = kiscsi_conn_start(conn, l->sock, &l->params, l->exp_statsn);
+	}
 	if (ret) {
 		*errmsg = l->errmsg ? l->errmsg : "login failed";
 		sock_release(l->sock);
