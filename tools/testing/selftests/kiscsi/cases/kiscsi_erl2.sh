@@ -90,26 +90,35 @@ rec_logouts() {
 		.logout_cid != .cid and .tsih == $1"
 }
 
+# fio_cut_kill DEV NAME LOCAL: a verified fio NAME (16 s) under way on DEV,
+# then the path to 127.0.0.2 cut (tc drops both ways, so the target does
+# not see the reset either) and the connection from LOCAL reset. Sets the
+# caller's pid (fio's) and t0 (the kill's time, ns).
+fio_cut_kill() {
+	local out
+	fio_timed_args "$1" 2 32M 16
+	fio_bg "$2" "${VARGS[@]}" "${fio_job[@]}"
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$1" || fail "no I/O on $1"
+	! proc_gone "$pid" || fail "fio ended before the path went down"
+	tc_cut_addr 127.0.0.2
+	out=$(ss -K -tn "sport = :${3##*:} and dport = :$port")
+	grep -q ":${3##*:}" <<<"$out" || fail "ss -K: no socket $3"
+	t0=$(date +%s%N)
+}
+
 # path_down SID TSIH DEV: under fio, connection 1's path (127.0.0.2) goes
 # down, then the connection is reset; its commands must move to connection
 # 0, after the Time2Wait the target answers (2 s), while it cannot log in;
 # when the path is back it must come back by itself.
 path_down() {
-	local sid=$1 tsih=$2 dev=$3 pmark la rec crec pid out t0 t1 t2 list_max moved_ms st lo t_lo t_ra waited p
+	local sid=$1 tsih=$2 dev=$3 pmark la rec crec pid t0 t1 t2 list_max moved_ms st lo t_lo t_ra waited p
 	pmark=$(dmesg_mark)
 	la=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .local')
 	rec=$(ks_get "$sid" .recoveries)
 	crec=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .recoveries')
 	echo "logout-t2w 2" >"$ctlfifo"
-	fio_timed_args "$dev" 2 32M 16
-	fio_bg erl2-pathdown "${VARGS[@]}" "${fio_job[@]}"
-	pid=$FIO_PID
-	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
-	! proc_gone "$pid" || fail "fio ended before the path went down"
-	tc_cut_addr 127.0.0.2
-	out=$(ss -K -tn "sport = :${la##*:} and dport = :$port")
-	grep -q ":${la##*:}" <<<"$out" || fail "ss -K: no socket $la"
-	t0=$(date +%s%N)
+	fio_cut_kill "$dev" erl2-pathdown "$la"
 	wait_for 60 conn_recovered "$sid" 1 "$rec" "$crec" || {
 		ks_show "$sid"
 		dmesg_since "$pmark" | tail -20 >&2
@@ -173,7 +182,7 @@ path_down() {
 # its commands reassigned there, with no I/O error and no session
 # recovery; its portal is 127.0.0.1 from then on.
 spare_path() {
-	local sid=$1 tsih=$2 dev=$3 smark la rec crec reinst pid out t0 back_ms portal p
+	local sid=$1 tsih=$2 dev=$3 smark la rec crec reinst pid t0 back_ms portal p
 	smark=$(dmesg_mark)
 	la=$(ks_get "$sid" '.connections[0].local')
 	portal=$(ks_get "$sid" '.connections[0].portal')
@@ -183,15 +192,7 @@ spare_path() {
 	rec=$(ks_get "$sid" .recoveries)
 	crec=$(ks_get "$sid" '.connections[0].recoveries')
 	reinst=$(tlog_count ".event == \"conn_reinstated\" and .tsih == $tsih")
-	fio_timed_args "$dev" 2 32M 16
-	fio_bg erl2-spare "${VARGS[@]}" "${fio_job[@]}"
-	pid=$FIO_PID
-	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
-	! proc_gone "$pid" || fail "fio ended before the path went down"
-	tc_cut_addr 127.0.0.2
-	out=$(ss -K -tn "sport = :${la##*:} and dport = :$port")
-	grep -q ":${la##*:}" <<<"$out" || fail "ss -K: no socket $la"
-	t0=$(date +%s%N)
+	fio_cut_kill "$dev" erl2-spare "$la"
 	wait_for 60 conn_recovered "$sid" 0 "$rec" "$crec" || {
 		ks_show "$sid"
 		dmesg_since "$smark" | tail -20 >&2
