@@ -19,6 +19,9 @@ pkgs=(
 	open-iscsi fio e2fsprogs iproute2 sg3-utils lsscsi util-linux procps jq
 	dmsetup
 	python3 python3-jsonschema
+	# erl_target.py's CRC32C digests (crcmod's C extension: fast enough
+	# under TCG, where a pure Python CRC is not)
+	python3-crcmod
 )
 
 missing=()

@@ -5,13 +5,16 @@
 For the kiscsi cases that need what LIO cannot do: task reassignment after
 a connection failure (RFC 7143 6.2.2, 7.1.4.3, 11.5.1 TASK REASSIGN). One
 target, one LUN (LUN 0, a RAM disk of 512-byte blocks), any number of
-sessions of several connections each (MC/S). Python 3 standard library
-only; one reader and one writer thread per connection, one lock for all.
+sessions of several connections each (MC/S). Python 3 standard library,
+and crcmod for CRC32C digests (Debian's python3-crcmod; without it only
+None is offered); one reader and one writer thread per connection, one
+lock for all.
 
 What it does:
   - Login: security then operational stage, or straight to operational; no
     authentication (AuthMethod=None). Every key the initiator sends is
-    answered (HeaderDigest/DataDigest None only: no CRC32C; InitialR2T=Yes,
+    answered (HeaderDigest/DataDigest: the first of the initiator's list
+    among CRC32C and None, 13.1; InitialR2T=Yes,
     MaxOutstandingR2T=1, DataPDUInOrder and DataSequenceInOrder Yes,
     MaxBurstLength 262144, FirstBurstLength 65536, MaxConnections 8; the
     target declares MaxRecvDataSegmentLength 8192, so writes move in
@@ -35,6 +38,12 @@ What it does:
     connection, remove for recovery: on another connection its ExpStatSN
     is the removed connection's and acknowledges its statuses, and the CID
     is free for a new login), SNACK (rejected).
+  - Digests: a header digest error closes the connection (its length
+    cannot be trusted, 7.8). A Data-Out with a data digest error gets a
+    Reject (reason 0x02, 11.17.1) and its data is discarded; at level 0
+    the connection is then closed, from level 1 on the data is asked for
+    again with a recovery R2T (7.8, 11.8) once the R2T's sequence is in.
+    A data digest error in any other PDU: Reject and close.
   - Task management: ABORT TASK, ABORT TASK SET, CLEAR TASK SET, CLEAR
     ACA, LOGICAL UNIT RESET, TARGET WARM RESET, TASK REASSIGN (0 and the
     task resumes on the new connection: Data-In from ExpDataSN, or R2Ts
@@ -97,7 +106,10 @@ tasks the login's ExpStatSN acknowledged, "waiting": the others), conn_lost,
 logout, tmf, task_reassign (ITT, ExpDataSN, response, the task's state),
 retry ("known": the target had the command), task_dropped (at
 DefaultTime2Retain), async_sent, logout_deadline (no logout after event 1),
-renegotiated, mrdsl_applied, protocol_error, disk_sha256 (on SIGUSR1), exit. Every
+renegotiated, mrdsl_applied, protocol_error, header_digest_error,
+dataout_digest_error (ITT, DataSN, offset, length), dataout_digest_r2t
+(the R2T that Data-Out answered), recovery_r2t (ITT,
+R2TSN, offset, length), disk_sha256 (on SIGUSR1), exit. Every
 line has "t" (seconds since start); ITTs are "0x%08x" strings.
 
   erl_target.py --listen 127.0.0.1:3262 --size-mb 64 --erl 2 --t2w 1 \\
@@ -118,6 +130,12 @@ import struct
 import sys
 import threading
 import time
+
+try:
+    import crcmod.predefined
+    crc32c = crcmod.predefined.mkCrcFun("crc-32c")
+except ImportError:         # scripts/deps.sh installs python3-crcmod
+    crc32c = None
 
 BHS = 48
 BLOCK = 512
@@ -326,7 +344,9 @@ class Task:
         self.imm = bytes(imm)
         self.buf = None
         self.received = 0
-        self.r2t = None             # [ttt, offset, length, next DataSN]
+        self.r2t = None             # [ttt, offset, length, next DataSN,
+                                    #  next offset, hole it recovers or None]
+        self.holes = []             # [offset, length]: data discarded (digest)
         self.r2tsn = 0
         self.status = SAM_GOOD
         self.sense = b""
@@ -355,7 +375,10 @@ class Conn:
         self.statsn = random.randrange(0, 0x100000000)
         self.dead = False
         self.closing = False        # logged out: its end is no failure
+        self.ending = False         # closed once the PDUs queued are sent
         self.ffp = False
+        self.hd = False             # CRC32C digests in full feature phase
+        self.dd = False
         self.max_data_in = 8192     # the initiator's MaxRecvDataSegmentLength
         self.recv_limit = 8192      # ours, as declared
         self.pending_limit = None   # (StatSN, limit) declared, not yet acknowledged
@@ -379,8 +402,18 @@ class Conn:
         return s
 
     def send(self, buf):
-        if not self.dead:
-            self.wq.put(buf)
+        """Queue one whole PDU (BHS, no AHS, then data and padding)."""
+        if self.dead:
+            return
+        if self.hd or self.dd:
+            hdr, rest = buf[:BHS], buf[BHS:]
+            buf = hdr
+            if self.hd:
+                buf += crc32c(hdr).to_bytes(4, "little")
+            buf += rest
+            if self.dd and rest:
+                buf += crc32c(rest).to_bytes(4, "little")
+        self.wq.put(buf)
 
     def close_after_send(self):
         self.wq.put(CLOSE_AFTER)
@@ -444,6 +477,7 @@ class Conn:
         return b
 
     def read_pdu(self):
+        """(BHS, data, whether the data digest matched)."""
         hdr = self.read_exact(BHS)
         ahs = hdr[4] * 4
         dlen = int.from_bytes(hdr[5:8], "big")
@@ -452,10 +486,19 @@ class Conn:
         if dlen > limit:
             raise ProtoError("data segment of %d bytes, above our "
                              "MaxRecvDataSegmentLength %d" % (dlen, limit))
-        if ahs:
-            self.read_exact(ahs)
-        data = self.read_exact(dlen + pad4(dlen))[:dlen] if dlen else b""
-        return hdr, data
+        ahs_bytes = self.read_exact(ahs) if ahs else b""
+        if self.hd:
+            got = int.from_bytes(self.read_exact(4), "little")
+            want = crc32c(hdr + ahs_bytes)
+            if got != want:
+                self.tgt.log("header_digest_error", cid=self.cid, peer=self.name(),
+                             got=hx(got), want=hx(want))
+                raise ProtoError("header digest error")
+        raw = self.read_exact(dlen + pad4(dlen)) if dlen else b""
+        ok = True
+        if dlen and self.dd:
+            ok = int.from_bytes(self.read_exact(4), "little") == crc32c(raw)
+        return hdr, raw[:dlen], ok
 
 
 # ------------------------------------------------------------ the target
@@ -549,18 +592,58 @@ class Server:
             self.scsi_rsp(task, conn, 0)
 
     def send_r2t(self, task):
+        """The write's next R2T (one at a time, MaxOutstandingR2T=1): first a
+        recovery R2T for data discarded after a digest error (7.8, with the
+        next R2TSN), then one for the data not yet sent."""
         conn = task.conn
         if conn is None or conn.dead or task.r2t is not None:
             return
         sess = conn.sess
-        off = task.received
-        n = min(sess.max_burst, task.edtl - off)
+        hole = task.holes[0] if task.holes else None
+        if hole is not None:
+            off, n = hole
+        else:
+            off = task.received
+            n = min(sess.max_burst, task.edtl - off)
         ttt = self.t.ttt()
-        task.r2t = [ttt, off, n, 0]
+        task.r2t = [ttt, off, n, 0, off, hole]
         exp, mx = self.sn_fields(sess)
         conn.send(pdu(OP_R2T, 0x80, 0, 0, b"", task.lun_raw, task.itt, ttt,
                       conn.statsn, exp, mx, task.r2tsn, off, n))
+        if hole is not None:
+            sess.stats["recovery_r2ts"] += 1
+            self.log("recovery_r2t", cid=conn.cid, itt=hx(task.itt), r2tsn=task.r2tsn,
+                     offset=off, length=n, **sess.sid())
         task.r2tsn = sn_add(task.r2tsn, 1)
+
+    def data_digest_error(self, conn, hdr, data):
+        """A data segment whose digest does not match (7.8): Reject it
+        (11.17.1, reason 0x02); the data is discarded. In a Data-Out of an
+        R2T outstanding, from level 1 on, the R2T goes on and its sequence's
+        end brings a recovery R2T for what was discarded; at level 0 the
+        connection is closed once the Reject is out."""
+        sess = conn.sess
+        op = hdr[0] & 0x3F
+        self.reject(conn, hdr, 0x02)
+        if op != OP_DATA_OUT or sess is None or sess.discovery:
+            self.proto_error(conn, "data digest error in opcode 0x%02x" % op)
+        itt, datasn, off = be32(hdr, 16), be32(hdr, 36), be32(hdr, 40)
+        sess.stats["dataout_digest_errors"] += 1
+        self.log("dataout_digest_error", cid=conn.cid, itt=hx(itt), datasn=datasn,
+                 offset=off, length=len(data), erl=sess.erl, **sess.sid())
+        if sess.erl == 0:
+            conn.ending = True
+            conn.close_after_send()
+            return
+        task = sess.tasks.get(itt)
+        if task is None or task.aborted:
+            return
+        if task.r2t is not None:
+            self.log("dataout_digest_r2t", itt=hx(itt), r2t_offset=task.r2t[1],
+                     r2t_length=task.r2t[2], recovery=task.r2t[5] is not None,
+                     **sess.sid())
+        # Checked as any Data-Out; only the data is not kept.
+        self.data_out(conn, hdr, data, keep=False)
 
     def reject(self, conn, hdr, reason):
         sess = conn.sess
@@ -877,12 +960,11 @@ class Server:
                     out.append((k, "Reject"))
                     st.auth_failed = True
             elif k in ("HeaderDigest", "DataDigest"):
-                if "None" in v.split(","):
-                    out.append((k, "None"))
-                    st.neg[k] = "None"
-                else:
-                    out.append((k, "Reject"))
-                    st.neg[k] = "None"
+                # 6.2.1 list negotiation: the first value we support.
+                ours = ("CRC32C", "None") if crc32c else ("None",)
+                pick = next((x for x in v.split(",") if x in ours), None)
+                out.append((k, pick or "Reject"))
+                st.neg[k] = pick or "None"
             elif k == "MaxRecvDataSegmentLength":
                 try:
                     st.ini_mrdsl = max(512, min(int(v), 0xFFFFFF))
@@ -962,7 +1044,7 @@ class Server:
         st.text = b""
         rounds = 0
         while True:
-            hdr, data = conn.read_pdu()
+            hdr, data, _ = conn.read_pdu()     # no digests during login
             rounds += 1
             if hdr[0] & 0x3F != OP_LOGIN or rounds > 32:
                 return self.login_fail(conn, hdr, st, 2, 0x0B,
@@ -1024,6 +1106,8 @@ class Server:
             sess.conns[st.cid] = conn
             self.login_rsp(conn, hdr, rflags, 0x7FFF, cmdsn, sess, data=body)
             conn.ffp = True
+            conn.hd = st.neg.get("HeaderDigest") == "CRC32C"
+            conn.dd = st.neg.get("DataDigest") == "CRC32C"
             self.log("login", peer=conn.name(), discovery=True, cid=st.cid,
                      initiator=iname)
             return True
@@ -1072,6 +1156,9 @@ class Server:
         sess.lost_since = None
         self.login_rsp(conn, hdr, rflags, sess.tsih, cmdsn, sess, data=body)
         conn.ffp = True
+        # Digests from the first PDU after the last Login Response (13.1).
+        conn.hd = st.neg.get("HeaderDigest") == "CRC32C"
+        conn.dd = st.neg.get("DataDigest") == "CRC32C"
         self.log("login", peer=conn.name(), cid=st.cid, leading=leading,
                  reinstatement=reinstated is not None, initiator=iname,
                  statsn=conn.statsn, max_data_in=conn.max_data_in,
@@ -1087,12 +1174,17 @@ class Server:
                 conn.writer.join(5)     # the failure response goes out first
                 return
             while True:
-                hdr, data = conn.read_pdu()
+                hdr, data, ddgst_ok = conn.read_pdu()
                 with self.t.lock:
                     if conn.dead:
                         why = "closed by the target"
                         break
-                    self.handle(conn, hdr, data)
+                    if conn.ending:
+                        continue
+                    if ddgst_ok:
+                        self.handle(conn, hdr, data)
+                    else:
+                        self.data_digest_error(conn, hdr, data)
         except ConnGone as e:
             why = str(e)
         except ProtoError as e:
@@ -1235,19 +1327,24 @@ class Server:
         task.plan = None
         if task.state == "data":
             n = min(len(data), task.edtl)
-            if n > task.received:
-                task.buf[task.received:n] = data[task.received:n]
-                task.received = n
+            task.buf[:n] = data[:n]     # the same data again
+            task.received = max(task.received, n)
+            # Discarded data that the immediate data brings again.
+            task.holes = [h for h in task.holes if h[0] + h[1] > n]
+            for h in task.holes:
+                if h[0] < n:
+                    h[1] -= n - h[0]
+                    h[0] = n
             task.r2t = None
             task.r2tsn = 0
-            if task.received >= task.edtl:
+            if task.received >= task.edtl and not task.holes:
                 self.task_execute(task)
             else:
                 self.send_r2t(task)
         elif task.state == "done":
             self.send_result(task, 0)
 
-    def data_out(self, conn, hdr, data):
+    def data_out(self, conn, hdr, data, keep=True):
         sess = conn.sess
         itt, ttt = be32(hdr, 16), be32(hdr, 20)
         datasn, off = be32(hdr, 36), be32(hdr, 40)
@@ -1265,25 +1362,32 @@ class Server:
             self.proto_error(conn, "Data-Out ITT %s TTT 0x%08x DataSN %d offset %d "
                              "for no R2T outstanding on this connection (state %s, "
                              "R2T %s)" % (hx(itt), ttt, datasn, off, task.state, r2t))
-        if datasn != r2t[3] or off != task.received or \
+        if datasn != r2t[3] or off != r2t[4] or \
                 off + len(data) > r2t[1] + r2t[2]:
             self.proto_error(conn, "Data-Out ITT %s DataSN %d offset %d length %d; "
                              "expected DataSN %d offset %d within R2T %d+%d" %
-                             (hx(itt), datasn, off, len(data), r2t[3], task.received,
+                             (hx(itt), datasn, off, len(data), r2t[3], r2t[4],
                               r2t[1], r2t[2]))
-        task.buf[off:off + len(data)] = data
-        task.received += len(data)
+        if keep:
+            task.buf[off:off + len(data)] = data
+        elif len(data):
+            task.holes.append([off, len(data)])
+        r2t[4] += len(data)
+        if r2t[5] is None:
+            task.received = r2t[4]
         r2t[3] += 1
         end = r2t[1] + r2t[2]
-        if final != 0 and task.received != end:
+        if final != 0 and r2t[4] != end:
             self.proto_error(conn, "Data-Out ITT %s: F at offset %d, R2T ends at %d" %
-                             (hx(itt), task.received, end))
-        if task.received == end:
+                             (hx(itt), r2t[4], end))
+        if r2t[4] == end:
             if not final:
                 self.proto_error(conn, "Data-Out ITT %s: R2T complete without F" %
                                  hx(itt))
             task.r2t = None
-            if task.received >= task.edtl:
+            if r2t[5] is not None:
+                task.holes = [h for h in task.holes if h is not r2t[5]]
+            if task.received >= task.edtl and not task.holes:
                 self.task_execute(task)
             else:
                 self.send_r2t(task)
