@@ -60,7 +60,13 @@ What it does:
     its connection closed.
 
 Options:
-  --listen ADDR:PORT    listen there (repeatable; default 127.0.0.1:3262)
+  --listen ADDR:PORT[,TPGT]
+                        listen there, in target portal group TPGT (default
+                        1) (repeatable; default 127.0.0.1:3262). A session
+                        lives in the portal group of its leading login: a
+                        login that joins it (TSIH) from another group gets
+                        "session does not exist", and the same ISID there is
+                        another session (an I_T nexus names the group).
   --target-name IQN     the target's name (default iqn.2003-01.org.kiscsi.test:erl)
   --size-mb N           RAM disk size in MiB (default 64)
   --erl N               ErrorRecoveryLevel offered (default 2; result: min)
@@ -270,7 +276,9 @@ class Target:
         self.logf = open(args.log, "a", buffering=1) if args.log else sys.stdout
         self.loglock = threading.Lock()
         self.serial = hashlib.sha256(args.target_name.encode()).hexdigest()[:16].upper()
-        self.portals = args.listen
+        # (address, TPGT) of each --listen
+        self.portals = [(p.partition(",")[0], int(p.partition(",")[2] or 1))
+                        for p in args.listen]
 
     def log(self, event, **kw):
         kw["event"] = event
@@ -317,6 +325,7 @@ class Session:
         self.closed = False
         self.lost_since = None      # all connections gone since (ERL 2)
         self.stats = collections.Counter()
+        self.tpgt = 1
 
     def max_cmdsn(self):
         return sn_add(self.exp_cmdsn, self.window - 1)
@@ -366,10 +375,11 @@ class Task:
 
 
 class Conn:
-    def __init__(self, tgt, sock, peer):
+    def __init__(self, tgt, sock, peer, tpgt):
         self.tgt = tgt
         self.sock = sock
         self.peer = peer
+        self.tpgt = tpgt            # the portal group of the portal it came to
         self.sess = None
         self.cid = None
         self.statsn = random.randrange(0, 0x100000000)
@@ -1006,7 +1016,7 @@ class Server:
             else:
                 out.append((k, "NotUnderstood"))
         if not st.tpgt_sent:
-            out.append(("TargetPortalGroupTag", "1"))
+            out.append(("TargetPortalGroupTag", str(st.tpgt)))
             st.tpgt_sent = True
         if csg == 1 and not st.mrdsl_declared:
             out.append(("MaxRecvDataSegmentLength", "8192"))
@@ -1041,6 +1051,7 @@ class Server:
         st.discovery, st.auth_failed = False, False
         st.tpgt_sent, st.mrdsl_declared = False, False
         st.ini_mrdsl = 8192
+        st.tpgt = conn.tpgt
         st.text = b""
         rounds = 0
         while True:
@@ -1113,7 +1124,8 @@ class Server:
             return True
         if st.tsih == 0:
             for old in list(t.sessions.values()):
-                if old.iname == iname and old.isid == st.isid and old.tname == tname:
+                if old.iname == iname and old.isid == st.isid and old.tname == tname \
+                        and old.tpgt == conn.tpgt:
                     self.log("session_reinstated", old_tsih=old.tsih,
                              isid=st.isid.hex(), tasks=len(old.tasks))
                     self.drop_session(old, "session reinstatement")
@@ -1123,14 +1135,18 @@ class Server:
                       "ImmediateData": "Yes", "InitialR2T": "Yes"}
             params.update(st.neg)
             sess = Session(t, t.tsih(), st.isid, iname, tname, params, False, cmdsn)
+            sess.tpgt = conn.tpgt
             t.sessions[sess.tsih] = sess
             leading = True
-            self.log("session_new", initiator=iname, params=params, **sess.sid())
+            self.log("session_new", initiator=iname, params=params, tpgt=sess.tpgt,
+                     **sess.sid())
         else:
             sess = t.sessions.get(st.tsih)
-            if sess is None or sess.iname != iname or sess.isid != st.isid:
+            if sess is None or sess.iname != iname or sess.isid != st.isid or \
+                    sess.tpgt != conn.tpgt:
                 return self.login_fail(conn, hdr, st, 2, 0x0A,
-                                       "session does not exist (TSIH %d)" % st.tsih)
+                                       "session does not exist (TSIH %d in portal "
+                                       "group %d)" % (st.tsih, conn.tpgt))
             leading = False
         reinstated = None
         old = sess.conns.get(st.cid)
@@ -1434,8 +1450,8 @@ class Server:
                 if v in ("All", self.args.target_name) or \
                         (v == "" and not sess.discovery):
                     out.append(("TargetName", self.args.target_name))
-                    for p in self.t.portals:
-                        out.append(("TargetAddress", p + ",1"))
+                    for p, tpgt in self.t.portals:
+                        out.append(("TargetAddress", "%s,%d" % (p, tpgt)))
             else:
                 out.append((k, "NotUnderstood"))
         statsn = conn.take_statsn()
@@ -1720,14 +1736,14 @@ class Server:
                     elif words:
                         self.async_msg(line.strip())
 
-    def accept_loop(self, srv):
+    def accept_loop(self, srv, tpgt):
         while True:
             try:
                 sock, peer = srv.accept()
             except OSError:
                 return
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = Conn(self.t, sock, peer)
+            conn = Conn(self.t, sock, peer, tpgt)
             threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
 
     def sha256(self):
@@ -1737,7 +1753,7 @@ class Server:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--listen", action="append", help="ADDR:PORT (repeatable)")
+    ap.add_argument("--listen", action="append", help="ADDR:PORT[,TPGT] (repeatable)")
     ap.add_argument("--target-name", default="iqn.2003-01.org.kiscsi.test:erl")
     ap.add_argument("--size-mb", type=int, default=64)
     ap.add_argument("--erl", type=int, default=2, choices=[0, 1, 2])
@@ -1754,7 +1770,7 @@ def main():
     srv = Server(args)
     t = srv.t
     socks = []
-    for addr in args.listen:
+    for addr, tpgt in t.portals:
         host, _, port = addr.rpartition(":")
         host = host.strip("[]")
         s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
@@ -1762,7 +1778,7 @@ def main():
         s.bind((host, int(port)))
         s.listen(16)
         socks.append(s)
-        threading.Thread(target=srv.accept_loop, args=(s,), daemon=True).start()
+        threading.Thread(target=srv.accept_loop, args=(s, tpgt), daemon=True).start()
     threading.Thread(target=srv.housekeeping, daemon=True).start()
     if args.control:
         threading.Thread(target=srv.control_loop, args=(args.control,),

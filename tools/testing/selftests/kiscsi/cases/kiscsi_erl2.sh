@@ -39,8 +39,11 @@
 # and from 127.0.0.2, so the target does not see the reset either): its
 # commands must move to connection 0 while it cannot log in, with no I/O
 # error and no session recovery, after the Time2Wait of 2 s the target's
-# Logout Response asks for (11.15.2); once the path is back, it must come
-# back by itself. Then, the path down again and connection 1 reset while
+# Logout Response asks for (11.15.2). Meanwhile it also tries the session's
+# spare portal, 127.0.0.3, which is in another portal group of the target:
+# there the session does not exist (login status 0x020a), which must count
+# as one more failed path, not as the target ending the session. Once the
+# path is back, it must come back by itself, on 127.0.0.2. Then, the path down again and connection 1 reset while
 # idle, `conn del -c 1` while its login waits in connect must abort that
 # login (< 3 s) and leave a session of one connection, up. Last, a
 # connection added again and killed, with the target answering the logout
@@ -109,8 +112,9 @@ fio_cut_kill() {
 
 # path_down SID TSIH DEV: under fio, connection 1's path (127.0.0.2) goes
 # down, then the connection is reset; its commands must move to connection
-# 0, after the Time2Wait the target answers (2 s), while it cannot log in;
-# when the path is back it must come back by itself.
+# 0, after the Time2Wait the target answers (2 s), while it cannot log in
+# (on its own path, cut, nor on its spare portal, in another portal group
+# of the target); when the path is back it must come back by itself.
 path_down() {
 	local sid=$1 tsih=$2 dev=$3 pmark la rec crec pid t0 t1 t2 list_max moved_ms st lo t_lo t_ra waited p
 	pmark=$(dmesg_mark)
@@ -138,6 +142,16 @@ path_down() {
 	done
 	[ "$list_max" -lt 2000 ] ||
 		fail "kiscsictl list took $list_max ms while connection 1 could not log in"
+	# Its spare portal: a portal of another group, where the session does
+	# not exist. A path that failed, not the session's end.
+	wait_for 30 dmesg_has "$pmark" "conn 1: reconnect to 127.0.0.3:$port failed: .*; next try in" || {
+		dmesg_since "$pmark" | tail -20 >&2
+		fail "path down: connection 1 did not try its spare portal 127.0.0.3"
+	}
+	[ "$(tlog_count ".event == \"login_failed\" and .tsih == $tsih and .detail == 10")" -gt 0 ] ||
+		fail "path down: the target did not refuse the login in portal group 2"
+	! dmesg_has "$pmark" "the target ended the session" ||
+		fail "path down: a refusal from another portal group ended the session"
 	st=$(ks_get "$sid" '.connections[] | select(.cid == 1) | .state')
 	[ "$st" != up ] || fail "connection 1 is up while its path is down"
 	ks_state_is "$sid" up || fail "session $sid is $(ks_get "$sid" .state) with one path down"
@@ -148,6 +162,11 @@ path_down() {
 		ks_show "$sid"
 		fail "connection 1 not back 60 s after its path came back"
 	}
+	[ "$(ks_get "$sid" '.connections[] | select(.cid == 1) | .portal')" = "127.0.0.2:$port" ] ||
+		fail "path down: connection 1 is back on" \
+			"$(ks_get "$sid" '.connections[] | select(.cid == 1) | .portal'), not 127.0.0.2"
+	[ "$(ks_get "$sid" '.spare_portals | join(" ")')" = "127.0.0.3:$port" ] ||
+		fail "path down: spare portals '$(ks_get "$sid" '.spare_portals | join(" ")')', not 127.0.0.3"
 	# One failure, one recovery: its commands moved to connection 0; the
 	# login once the path is back moves nothing and counts none.
 	[ "$(ks_get "$sid" '.connections[] | select(.cid == 1) | .recoveries')" -eq $((crec + 1)) ] ||
@@ -301,7 +320,9 @@ syn_sent_to() {
 }
 
 ctlfifo=/tmp/erl2-target.ctl
-et_start --listen "127.0.0.1:$port" --listen "127.0.0.2:$port" --target-name "$iqn" \
+# 127.0.0.3 is a portal of another portal group (path_down).
+et_start --listen "127.0.0.1:$port" --listen "127.0.0.2:$port" \
+	--listen "127.0.0.3:$port,2" --target-name "$iqn" \
 	--size-mb 64 --erl 2 --t2w "$t2w" --timeout $((1200 + kills * 30)) --control "$ctlfifo"
 kiscsi_load
 mark=$(dmesg_mark)
@@ -313,8 +334,9 @@ for nc in 1 2; do
 		portals=(-p "127.0.0.2:$port" -p "127.0.0.1:$port" -t 5)
 		fio_job=("${fio_mix[@]}")
 	else
-		# A connection whose path is down fails its login in 5 s.
-		portals=(-p "127.0.0.1:$port" -p "127.0.0.2:$port" -t 5)
+		# A connection whose path is down fails its login in 5 s;
+		# 127.0.0.3 (another portal group) is its spare (path_down).
+		portals=(-p "127.0.0.1:$port" -p "127.0.0.2:$port" -p "127.0.0.3:$port" -t 5)
 		fio_job=("${fio_mix[@]}" "${pin[@]}")
 	fi
 	sid=$(ks_login -T "$iqn" "${portals[@]}" -c "$nc" \
