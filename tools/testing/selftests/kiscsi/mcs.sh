@@ -138,7 +138,7 @@ ks_kill_conn() {
 fio_bg() {
 	local name=$1
 	shift
-	rm -f "/tmp/fio-$name.json" "/tmp/fio-$name.err"
+	rm -f "/tmp/fio-$name.json" "/tmp/fio-$name.err" "/tmp/fio-$name"_*.log
 	fio --name="$name" --output-format=json --output="/tmp/fio-$name.json" \
 		"$@" >/dev/null 2>"/tmp/fio-$name.err" &
 	FIO_PID=$!
@@ -221,6 +221,46 @@ fio_clat_max_ms() {
 	fio_json "$1" | jq '[.jobs[] | .read.clat_ns.max, .write.clat_ns.max] | max / 1e6 | round'
 }
 
+# fio_lat_args NAME: set LARGS to the fio options that log each I/O's
+# completion (Unix time, ms) and completion latency (ns), one line per I/O,
+# in /tmp/fio-NAME_clat.<job>.log, for fio_inflight_max_ms.
+fio_lat_args() {
+	LARGS=(--write_lat_log="/tmp/fio-$1" --log_avg_msec=0 --log_unix_epoch=1)
+}
+
+# fio_inflight_max_ms NAME FROM_MS TO_MS: the largest completion latency
+# (ms) of the I/Os of run NAME (fio_lat_args) in flight at some time in
+# [FROM_MS, TO_MS] (Unix ms): submitted by TO_MS and completed from FROM_MS
+# on. With the window around a kill: the pause the kill caused, without
+# the slow I/Os elsewhere in the run that fio's largest latency also sees.
+fio_inflight_max_ms() {
+	cat /tmp/fio-"$1"_clat.*.log | awk -F', *' -v a="$2" -v b="$3" '
+		{ lat = $2 / 1e6; if ($1 >= a && $1 - lat <= b && lat > m) m = lat }
+		END { printf "%d\n", m + 0.5 }'
+}
+
+# fio_inflight_typical_ms NAME: for a run with no event (fio_lat_args), the
+# largest completion latency among the I/Os in flight at one instant, for
+# instants 100 ms apart over the run: "median max" (ms). What
+# fio_inflight_max_ms gives with nothing happening.
+fio_inflight_typical_ms() {
+	cat /tmp/fio-"$1"_clat.*.log | awk -F', *' '
+		{ n++; end[n] = $1; lat[n] = $2 / 1e6
+		  if (!lo || $1 - lat[n] < lo) lo = $1 - lat[n]; if ($1 > hi) hi = $1 }
+		END {
+			for (t = lo + 100; t < hi - 100; t += 100) {
+				m = 0
+				for (i = 1; i <= n; i++)
+					if (end[i] >= t && end[i] - lat[i] <= t && lat[i] > m) m = lat[i]
+				k++; v[k] = m
+			}
+			if (!k) { print "0 0"; exit }
+			# insertion sort: a few hundred instants
+			for (i = 2; i <= k; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+			printf "%d %d\n", v[int((k + 1) / 2)] + 0.5, v[k] + 0.5
+		}'
+}
+
 # fio_verify_args DEV NJOBS REGION: set VARGS to a verified mixed workload:
 # NJOBS jobs, job i on region i (REGION bytes at i * REGION), random reads
 # and writes (each block once), then every written block read back and
@@ -258,17 +298,22 @@ io_flowing() {
 }
 
 # fio_kill DEV NAME LOCAL PORT SECS FIO_ARGS...: a timed verified fio NAME
-# (2 jobs, SECS long, FIO_ARGS added) on DEV under way, then the connection
-# from LOCAL (addr:port) to PORT is reset with ss -K. Sets pid.
+# (2 jobs, SECS long, FIO_ARGS added, each I/O logged: fio_lat_args) on DEV
+# under way, then the connection from LOCAL (addr:port) to PORT is reset
+# with ss -K. Sets pid, and KILL_MS: "FROM TO", Unix ms before and after
+# ss -K (for fio_inflight_max_ms).
 fio_kill() {
-	local dev=$1 name=$2 local_addr=$3 port=$4 secs=$5 out
+	local dev=$1 name=$2 local_addr=$3 port=$4 secs=$5 out t0
 	shift 5
 	fio_timed_args "$dev" 2 32M "$secs"
-	fio_bg "$name" "${VARGS[@]}" "$@"
+	fio_lat_args "$name"
+	fio_bg "$name" "${VARGS[@]}" "${LARGS[@]}" "$@"
 	pid=$FIO_PID
 	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
 	! proc_gone "$pid" || fail "fio ended before the kill"
+	t0=$(date +%s%3N)
 	out=$(ss -K -tn "sport = :${local_addr##*:} and dport = :$port")
+	KILL_MS="$t0 $(date +%s%3N)"
 	grep -q ":${local_addr##*:}" <<<"$out" || fail "ss -K: no socket $local_addr"
 }
 

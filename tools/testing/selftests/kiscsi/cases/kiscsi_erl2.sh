@@ -58,9 +58,13 @@
 # Each kill's pause (fio's largest completion latency) is printed as
 # "pause_ms=N erl=2 conns=N kill=K" with a summary per connection count,
 # and the same fio run with no kill as "baseline_ms": a measurement, not an
-# assertion. Then open-iscsi against the same target (session recovery: it
+# assertion. Each kill also prints "inflight_ms": the largest completion
+# latency among the I/Os in flight at the kill (fio's log of every I/O),
+# which leaves out the slow I/Os elsewhere in the run that fio's largest
+# latency also sees; for the run with no kill, "baseline_inflight_ms" is
+# that at instants 100 ms apart (median, and max). Then open-iscsi against the same target (session recovery: it
 # has no level 2), a run with no kill ("openiscsi_baseline_ms") and 3 kills
-# (KISCSI_ERL2_OI_KILLS) ("openiscsi_pause_ms=N"). KISCSI_ERL2_T2W sets DefaultTime2Wait (default
+# (KISCSI_ERL2_OI_KILLS) ("openiscsi_pause_ms=N", "openiscsi_inflight_ms"). KISCSI_ERL2_T2W sets DefaultTime2Wait (default
 # 1, offered by both sides). The target's log is copied to the output
 # directory as <case>-target.log. ~8-12 s per kill under TCG.
 
@@ -355,10 +359,13 @@ for nc in 1 2; do
 	# The same fio run with no kill: the largest latency with no
 	# recovery at all, which every pause below includes.
 	fio_timed_args "$dev" 2 32M "$runtime"
-	fio_bg "erl2-c$nc-base" "${VARGS[@]}" "${fio_job[@]}"
+	fio_lat_args "erl2-c$nc-base"
+	fio_bg "erl2-c$nc-base" "${VARGS[@]}" "${LARGS[@]}" "${fio_job[@]}"
 	fio_wait "$FIO_PID" "erl2-c$nc-base" 120
 	fio_assert_ok "erl2-c$nc-base"
 	base=$(fio_clat_max_ms "erl2-c$nc-base")
+	read -r base_in base_in_max <<<"$(fio_inflight_typical_ms "erl2-c$nc-base")"
+	inflight=()
 	for ((k = 1; k <= kills; k++)); do
 		cid=$((RANDOM % nc))
 		local_addr=$(ks_get "$sid" ".connections[] | select(.cid == $cid) | .local")
@@ -383,6 +390,9 @@ for nc in 1 2; do
 		fio_assert_ok "$name"
 		p=$(fio_clat_max_ms "$name")
 		pauses+=("$p")
+		# shellcheck disable=SC2086 # KILL_MS is "FROM TO"
+		ip=$(fio_inflight_max_ms "$name" $KILL_MS)
+		inflight+=("$ip")
 		reinst=$(tlog_count ".event == \"conn_reinstated\" and .tsih == $tsih")
 		outs=$(rec_logouts "$tsih")
 		if [ $((reinst + outs)) -ne "$k" ] || { [ "$nc" -eq 1 ] && [ "$outs" -ne 0 ]; }; then
@@ -393,7 +403,7 @@ for nc in 1 2; do
 		# (Looked for after each kill, since a mark of its own.)
 		[ -n "$busy_logged" ] || ! dmesg_has "$kmark" \
 			'rejected a task management request, reason 0x06' || busy_logged=$k
-		echo "pause_ms=$p erl=2 conns=$nc kill=$k cid=$cid back_in_list_ms=$back_ms" \
+		echo "pause_ms=$p inflight_ms=$ip erl=2 conns=$nc kill=$k cid=$cid back_in_list_ms=$back_ms" \
 			"moved=$(($(moved "$sid") - moved0))" \
 			"recovered_on=$([ "$outs" -gt "$outs0" ] && echo other || echo self)"
 	done
@@ -411,6 +421,7 @@ for nc in 1 2; do
 	ok0=$(tlog_count ".event == \"task_reassign\" and .tsih == $tsih and .response == 0")
 	other=$(tlog_count ".event == \"task_reassign\" and .tsih == $tsih and .response != 0 and .response != 1")
 	sorted=$(printf '%s\n' "${pauses[@]}" | sort -n)
+	isorted=$(printf '%s\n' "${inflight[@]}" | sort -n)
 	echo "pause_summary erl=2 conns=$nc kills=$kills session_recoveries=$rec" \
 		"reassigned=$(ks_get "$sid" '[.connections[].reassigned] | add')" \
 		"retried=$(ks_get "$sid" '[.connections[].retried] | add')" \
@@ -418,7 +429,10 @@ for nc in 1 2; do
 		"target_reassign_no_task=$(tlog_count ".event == \"task_reassign\" and .tsih == $tsih and .response == 1")" \
 		"baseline_ms=$base min_ms=$(head -1 <<<"$sorted")" \
 		"median_ms=$(sed -n "$(((kills + 1) / 2))p" <<<"$sorted")" \
-		"max_ms=$(tail -1 <<<"$sorted")"
+		"max_ms=$(tail -1 <<<"$sorted")" \
+		"inflight_median_ms=$(sed -n "$(((kills + 1) / 2))p" <<<"$isorted")" \
+		"inflight_max_ms=$(tail -1 <<<"$isorted")" \
+		"baseline_inflight_ms=$base_in (max $base_in_max)"
 	# What the reassigned tasks needed (where the kills landed decides).
 	jq -rs --argjson t "$tsih" '[.[] | select(.event == "task_reassign" and .tsih == $t)] |
 		"target_reassign: total=\(length)" +
@@ -470,20 +484,26 @@ oi_node_set "$iqn" "127.0.0.1:$port" node.session.iscsi.DefaultTime2Wait "$t2w"
 oi_login "$iqn" "127.0.0.1:$port"
 dev=$(oi_devices "$iqn")
 fio_timed_args "$dev" 2 32M 8
-fio_bg oi-base "${VARGS[@]}" "${fio_mix[@]}"
+fio_lat_args oi-base
+fio_bg oi-base "${VARGS[@]}" "${LARGS[@]}" "${fio_mix[@]}"
 fio_wait "$FIO_PID" oi-base 120
 fio_assert_ok oi-base
-echo "openiscsi_baseline_ms=$(fio_clat_max_ms oi-base) (no kill)"
+echo "openiscsi_baseline_ms=$(fio_clat_max_ms oi-base) (no kill)" \
+	"openiscsi_baseline_inflight_ms=$(fio_inflight_typical_ms oi-base | tr ' ' /) (median/max)"
 for ((k = 1; k <= ${KISCSI_ERL2_OI_KILLS:-3}; k++)); do
 	fio_timed_args "$dev" 2 32M 8
-	fio_bg "oi$k" "${VARGS[@]}" "${fio_mix[@]}"
+	fio_lat_args "oi$k"
+	fio_bg "oi$k" "${VARGS[@]}" "${LARGS[@]}" "${fio_mix[@]}"
 	pid=$FIO_PID
 	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev (open-iscsi)"
+	t0=$(date +%s%3N)
 	out=$(ss -K -tn "dport = :$port")
+	t1=$(date +%s%3N)
 	grep -q ":$port" <<<"$out" || fail "ss -K found no open-iscsi socket"
 	fio_wait "$pid" "oi$k" 120
 	fio_assert_ok "oi$k"
-	echo "openiscsi_pause_ms=$(fio_clat_max_ms "oi$k") t2w=$t2w kill=$k"
+	echo "openiscsi_pause_ms=$(fio_clat_max_ms "oi$k")" \
+		"openiscsi_inflight_ms=$(fio_inflight_max_ms "oi$k" "$t0" "$t1") t2w=$t2w kill=$k"
 done
 oi_logout "$iqn"
 oi_stop
