@@ -418,7 +418,15 @@ static int rx_status(struct kiscsi_conn *conn, struct kiscsi_task *task, u8 flag
 			}
 			resid = residual;
 		}
-		/* Nothing is lost: a read must have received what it reports. */
+		/*
+		 * Nothing is lost: a read must have received what it reports.
+		 * At level 1 and up a Data-In missing here is an implied digest
+		 * error (RFC 7143 7.9); 7.8 lets either side escalate a digest
+		 * error to recovery instead of a SNACK, and kiscsi does here:
+		 * the status is dropped, the connection fails, and the command
+		 * is issued again (level 2: reassigned from the Data-In it
+		 * lacks).
+		 */
 		if (sc->sc_data_direction == DMA_FROM_DEVICE &&
 		    status == SAM_STAT_GOOD && task->rx_bytes < task->len - resid) {
 			bad_pdu(conn, itt, "read reports %u bytes, %u arrived",

@@ -72,7 +72,7 @@ recovered_up() {
 # ---- ErrorRecoveryLevel 1: Reject, then a recovery R2T
 login_digests 1
 mark=$(dmesg_mark)
-fio_timed_args "$dev" 2 32M 25
+fio_timed_args "$dev" 2 32M 18
 fio_bg erl1 "${VARGS[@]}" "${fio_mix[@]}"
 pid=$FIO_PID
 wait_for 30 io_flowing "$dev" || fail "erl1: no I/O on $dev"
@@ -107,7 +107,7 @@ disk_sha_check "$dev"
 # ---- ErrorRecoveryLevel 0: Reject, connection closed, session recovery
 login_digests 0
 mark=$(dmesg_mark)
-fio_timed_args "$dev" 2 32M 15
+fio_timed_args "$dev" 2 32M 10
 fio_bg erl0 "${VARGS[@]}" "${fio_mix[@]}"
 pid=$FIO_PID
 wait_for 30 io_flowing "$dev" || fail "erl0: no I/O on $dev"
