@@ -113,6 +113,7 @@ logout, tmf, task_reassign (ITT, ExpDataSN, response, the task's state),
 retry ("known": the target had the command), task_dropped (at
 DefaultTime2Retain), async_sent, logout_deadline (no logout after event 1),
 renegotiated, mrdsl_applied, protocol_error, header_digest_error,
+data_digest_error (not in a Data-Out: the connection is closed),
 dataout_digest_error (ITT, DataSN, offset, length), dataout_digest_r2t
 (the R2T that Data-Out answered), recovery_r2t (ITT,
 R2TSN, offset, length), disk_sha256 (on SIGUSR1), exit. Every
@@ -138,9 +139,12 @@ import threading
 import time
 
 try:
+    # Only with crcmod's C extension: its pure Python fallback is far too
+    # slow under TCG. scripts/deps.sh installs python3-crcmod.
+    import crcmod._crcfunext  # noqa: F401
     import crcmod.predefined
     crc32c = crcmod.predefined.mkCrcFun("crc-32c")
-except ImportError:         # scripts/deps.sh installs python3-crcmod
+except ImportError:
     crc32c = None
 
 BHS = 48
@@ -491,12 +495,8 @@ class Conn:
         hdr = self.read_exact(BHS)
         ahs = hdr[4] * 4
         dlen = int.from_bytes(hdr[5:8], "big")
-        # A renegotiated limit holds once acknowledged (checked in handle()).
-        limit = max(8192, self.recv_limit) if self.ffp else 65536
-        if dlen > limit:
-            raise ProtoError("data segment of %d bytes, above our "
-                             "MaxRecvDataSegmentLength %d" % (dlen, limit))
         ahs_bytes = self.read_exact(ahs) if ahs else b""
+        # The digest first: a damaged header says nothing true.
         if self.hd:
             got = int.from_bytes(self.read_exact(4), "little")
             want = crc32c(hdr + ahs_bytes)
@@ -504,6 +504,11 @@ class Conn:
                 self.tgt.log("header_digest_error", cid=self.cid, peer=self.name(),
                              got=hx(got), want=hx(want))
                 raise ProtoError("header digest error")
+        # A renegotiated limit holds once acknowledged (checked in handle()).
+        limit = max(8192, self.recv_limit) if self.ffp else 65536
+        if dlen > limit:
+            raise ProtoError("data segment of %d bytes, above our "
+                             "MaxRecvDataSegmentLength %d" % (dlen, limit))
         raw = self.read_exact(dlen + pad4(dlen)) if dlen else b""
         ok = True
         if dlen and self.dd:
@@ -631,12 +636,17 @@ class Server:
         (11.17.1, reason 0x02); the data is discarded. In a Data-Out of an
         R2T outstanding, from level 1 on, the R2T goes on and its sequence's
         end brings a recovery R2T for what was discarded; at level 0 the
-        connection is closed once the Reject is out."""
+        connection is closed once the Reject is out, as it is after a data
+        digest error in any other PDU."""
         sess = conn.sess
         op = hdr[0] & 0x3F
         self.reject(conn, hdr, 0x02)
         if op != OP_DATA_OUT or sess is None or sess.discovery:
-            self.proto_error(conn, "data digest error in opcode 0x%02x" % op)
+            self.log("data_digest_error", cid=conn.cid, peer=conn.name(), opcode=op,
+                     **(sess.sid() if sess else {}))
+            conn.ending = True
+            conn.close_after_send()
+            return
         itt, datasn, off = be32(hdr, 16), be32(hdr, 36), be32(hdr, 40)
         sess.stats["dataout_digest_errors"] += 1
         self.log("dataout_digest_error", cid=conn.cid, itt=hx(itt), datasn=datasn,
@@ -1794,6 +1804,7 @@ def main():
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     t.log("listening", listen=args.listen, target=args.target_name,
+          crc32c=crc32c is not None,
           size_mb=args.size_mb, erl=args.erl, t2w=args.t2w, t2r=args.t2r,
           pid=os.getpid())
     end = time.monotonic() + args.timeout

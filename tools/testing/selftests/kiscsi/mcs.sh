@@ -234,7 +234,7 @@ fio_lat_args() {
 # on. With the window around a kill: the pause the kill caused, without
 # the slow I/Os elsewhere in the run that fio's largest latency also sees.
 fio_inflight_max_ms() {
-	cat /tmp/fio-"$1"_clat.*.log | awk -F', *' -v a="$2" -v b="$3" '
+	{ cat /tmp/fio-"$1"_clat.*.log 2>/dev/null || true; } | awk -F', *' -v a="$2" -v b="$3" '
 		{ lat = $2 / 1e6; if ($1 >= a && $1 - lat <= b && lat > m) m = lat }
 		END { printf "%d\n", m + 0.5 }'
 }
@@ -244,7 +244,7 @@ fio_inflight_max_ms() {
 # instants 100 ms apart over the run: "median max" (ms). What
 # fio_inflight_max_ms gives with nothing happening.
 fio_inflight_typical_ms() {
-	cat /tmp/fio-"$1"_clat.*.log | awk -F', *' '
+	{ cat /tmp/fio-"$1"_clat.*.log 2>/dev/null || true; } | awk -F', *' '
 		{ n++; end[n] = $1; lat[n] = $2 / 1e6
 		  if (!lo || $1 - lat[n] < lo) lo = $1 - lat[n]; if ($1 > hi) hi = $1 }
 		END {
@@ -298,15 +298,16 @@ io_flowing() {
 }
 
 # fio_kill DEV NAME LOCAL PORT SECS FIO_ARGS...: a timed verified fio NAME
-# (2 jobs, SECS long, FIO_ARGS added, each I/O logged: fio_lat_args) on DEV
-# under way, then the connection from LOCAL (addr:port) to PORT is reset
-# with ss -K. Sets pid, and KILL_MS: "FROM TO", Unix ms before and after
-# ss -K (for fio_inflight_max_ms).
+# (2 jobs, SECS long, FIO_ARGS added; with FIO_KILL_LAT=1 each I/O logged,
+# fio_lat_args) on DEV under way, then the connection from LOCAL
+# (addr:port) to PORT is reset with ss -K. Sets pid, and KILL_MS: "FROM
+# TO", Unix ms before and after ss -K (for fio_inflight_max_ms).
 fio_kill() {
 	local dev=$1 name=$2 local_addr=$3 port=$4 secs=$5 out t0
 	shift 5
 	fio_timed_args "$dev" 2 32M "$secs"
-	fio_lat_args "$name"
+	LARGS=()
+	[ -z "${FIO_KILL_LAT:-}" ] || fio_lat_args "$name"
 	fio_bg "$name" "${VARGS[@]}" "${LARGS[@]}" "$@"
 	pid=$FIO_PID
 	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"

@@ -39,6 +39,9 @@ knob=/sys/kernel/debug/kiscsi/tx_ddigest
 fio_mix=(--bssplit=4k/30:16k/30:64k/20:256k/20 --iodepth=8)
 strikes=5
 
+python3 -c 'import crcmod._crcfunext' 2>/dev/null ||
+	fail "no python3-crcmod with its C extension (scripts/deps.sh installs it):" \
+		"the target cannot do CRC32C digests"
 et_start --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
 	--erl 2 --t2w 0 --timeout 1200
 kiscsi_load
@@ -53,7 +56,7 @@ login_digests() {
 		fail "ErrorRecoveryLevel $1 not negotiated"
 	if [ "$(ks_get "$sid" .params.HeaderDigest)" != CRC32C ] ||
 		[ "$(ks_get "$sid" .params.DataDigest)" != CRC32C ]; then
-		fail "digests not negotiated (is python3-crcmod installed?)"
+		fail "digests not negotiated"
 	fi
 	dev=$(ks_dev "$sid")
 }
@@ -72,11 +75,12 @@ recovered_up() {
 # ---- ErrorRecoveryLevel 1: Reject, then a recovery R2T
 login_digests 1
 mark=$(dmesg_mark)
-fio_timed_args "$dev" 2 32M 18
+fio_timed_args "$dev" 2 32M 20
 fio_bg erl1 "${VARGS[@]}" "${fio_mix[@]}"
 pid=$FIO_PID
 wait_for 30 io_flowing "$dev" || fail "erl1: no I/O on $dev"
 for ((i = 0; i < strikes; i++)); do
+	! proc_gone "$pid" || fail "erl1: fio ended before strike $((i + 1))"
 	strike erl1
 	sleep 1
 done
@@ -111,6 +115,7 @@ fio_timed_args "$dev" 2 32M 10
 fio_bg erl0 "${VARGS[@]}" "${fio_mix[@]}"
 pid=$FIO_PID
 wait_for 30 io_flowing "$dev" || fail "erl0: no I/O on $dev"
+! proc_gone "$pid" || fail "erl0: fio ended before the strike"
 strike erl0
 wait_for 30 recovered_up || {
 	ks_show "$sid"

@@ -43,9 +43,10 @@
 # spare portal, 127.0.0.3, which is in another portal group of the target:
 # there the session does not exist (login status 0x020a), which must count
 # as one more failed path, not as the target ending the session. Once the
-# path is back, it must come back by itself, on 127.0.0.2. Then, the path down again and connection 1 reset while
-# idle, `conn del -c 1` while its login waits in connect must abort that
-# login (< 3 s) and leave a session of one connection, up. Last, a
+# path is back, it must come back by itself, on 127.0.0.2. Then, the path
+# down again and connection 1 reset while idle, `conn del -c 1` while its
+# login waits in connect must abort that login (< 3 s) and leave a session
+# of one connection, up. Last, a
 # connection added again and killed, with the target answering the logout
 # for recovery with Time2Retain 0 (it discarded the tasks, 11.15.4): a
 # session recovery, no reassignment, no I/O error.
@@ -62,11 +63,13 @@
 # latency among the I/Os in flight at the kill (fio's log of every I/O),
 # which leaves out the slow I/Os elsewhere in the run that fio's largest
 # latency also sees; for the run with no kill, "baseline_inflight_ms" is
-# that at instants 100 ms apart (median, and max). Then open-iscsi against the same target (session recovery: it
-# has no level 2), a run with no kill ("openiscsi_baseline_ms") and 3 kills
-# (KISCSI_ERL2_OI_KILLS) ("openiscsi_pause_ms=N", "openiscsi_inflight_ms"). KISCSI_ERL2_T2W sets DefaultTime2Wait (default
-# 1, offered by both sides). The target's log is copied to the output
-# directory as <case>-target.log. ~8-12 s per kill under TCG.
+# that at instants 100 ms apart (median, and max). Then open-iscsi against
+# the same target (session recovery: it has no level 2), a run with no
+# kill ("openiscsi_baseline_ms") and 3 kills (KISCSI_ERL2_OI_KILLS)
+# ("openiscsi_pause_ms=N", "openiscsi_inflight_ms").
+# KISCSI_ERL2_T2W sets DefaultTime2Wait (default 1, offered by both
+# sides). The target's log is copied to the output directory as
+# <case>-target.log. ~8-12 s per kill under TCG.
 
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
@@ -324,6 +327,7 @@ syn_sent_to() {
 }
 
 ctlfifo=/tmp/erl2-target.ctl
+FIO_KILL_LAT=1		# fio_kill logs each I/O: inflight_ms
 # 127.0.0.3 is a portal of another portal group (path_down).
 et_start --listen "127.0.0.1:$port" --listen "127.0.0.2:$port" \
 	--listen "127.0.0.3:$port,2" --target-name "$iqn" \
