@@ -115,8 +115,8 @@ DefaultTime2Retain), async_sent, logout_deadline (no logout after event 1),
 renegotiated, mrdsl_applied, protocol_error, header_digest_error,
 data_digest_error (not in a Data-Out: the connection is closed),
 dataout_digest_error (ITT, DataSN, offset, length), dataout_digest_r2t
-(the R2T that Data-Out answered), recovery_r2t (ITT,
-R2TSN, offset, length), disk_sha256 (on SIGUSR1), exit. Every
+(the R2T that Data-Out answered), recovery_r2t (ITT, R2TSN, offset,
+length), disk_sha256 (on SIGUSR1), exit. Every
 line has "t" (seconds since start); ITTs are "0x%08x" strings.
 
   erl_target.py --listen 127.0.0.1:3262 --size-mb 64 --erl 2 --t2w 1 \\
