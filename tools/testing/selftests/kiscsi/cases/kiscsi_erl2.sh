@@ -411,6 +411,11 @@ for nc in 1 2; do
 			"moved=$(($(moved "$sid") - moved0))" \
 			"recovered_on=$([ "$outs" -gt "$outs0" ] && echo other || echo self)"
 	done
+	# What the kills moved, counted now: conn del (below) takes a
+	# connection's counters with it, and every kill may have hit it.
+	mv=$(moved "$sid")
+	reassigned=$(ks_get "$sid" '[.connections[].reassigned] | add')
+	retried=$(ks_get "$sid" '[.connections[].retried] | add')
 	[ "$nc" -ne 1 ] || spare_path "$sid" "$tsih" "$dev"
 	if [ "$nc" -eq 2 ]; then
 		outs=$(rec_logouts "$tsih")
@@ -421,14 +426,12 @@ for nc in 1 2; do
 	fi
 	ks_show "$sid"
 	rec=$(ks_get "$sid" .recoveries)
-	mv=$(moved "$sid")
 	ok0=$(tlog_count ".event == \"task_reassign\" and .tsih == $tsih and .response == 0")
 	other=$(tlog_count ".event == \"task_reassign\" and .tsih == $tsih and .response != 0 and .response != 1")
 	sorted=$(printf '%s\n' "${pauses[@]}" | sort -n)
 	isorted=$(printf '%s\n' "${inflight[@]}" | sort -n)
 	echo "pause_summary erl=2 conns=$nc kills=$kills session_recoveries=$rec" \
-		"reassigned=$(ks_get "$sid" '[.connections[].reassigned] | add')" \
-		"retried=$(ks_get "$sid" '[.connections[].retried] | add')" \
+		"reassigned=$reassigned retried=$retried" \
 		"target_reassign_complete=$ok0" \
 		"target_reassign_no_task=$(tlog_count ".event == \"task_reassign\" and .tsih == $tsih and .response == 1")" \
 		"baseline_ms=$base min_ms=$(head -1 <<<"$sorted")" \
