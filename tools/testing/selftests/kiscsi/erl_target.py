@@ -432,6 +432,11 @@ class Conn:
     def close_after_send(self):
         self.wq.put(CLOSE_AFTER)
 
+    def end_after_send(self):
+        """Close once the PDUs queued are out; read nothing more."""
+        self.ending = True
+        self.close_after_send()
+
     def kill(self):
         """Close now: the reader sees the end, the writer stops."""
         self.dead = True
@@ -644,16 +649,14 @@ class Server:
         if op != OP_DATA_OUT or sess is None or sess.discovery:
             self.log("data_digest_error", cid=conn.cid, peer=conn.name(), opcode=op,
                      **(sess.sid() if sess else {}))
-            conn.ending = True
-            conn.close_after_send()
+            conn.end_after_send()
             return
         itt, datasn, off = be32(hdr, 16), be32(hdr, 36), be32(hdr, 40)
         sess.stats["dataout_digest_errors"] += 1
         self.log("dataout_digest_error", cid=conn.cid, itt=hx(itt), datasn=datasn,
                  offset=off, length=len(data), erl=sess.erl, **sess.sid())
         if sess.erl == 0:
-            conn.ending = True
-            conn.close_after_send()
+            conn.end_after_send()
             return
         task = sess.tasks.get(itt)
         if task is None or task.aborted:

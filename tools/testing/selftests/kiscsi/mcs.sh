@@ -228,13 +228,20 @@ fio_lat_args() {
 	LARGS=(--write_lat_log="/tmp/fio-$1" --log_avg_msec=0 --log_unix_epoch=1)
 }
 
+# fio_clat_lines NAME: the per-I/O lines of run NAME (fio_lat_args), all
+# jobs; none (not a failure) when fio wrote no log: a measurement must not
+# fail a case.
+fio_clat_lines() {
+	cat /tmp/fio-"$1"_clat.*.log 2>/dev/null || true
+}
+
 # fio_inflight_max_ms NAME FROM_MS TO_MS: the largest completion latency
 # (ms) of the I/Os of run NAME (fio_lat_args) in flight at some time in
 # [FROM_MS, TO_MS] (Unix ms): submitted by TO_MS and completed from FROM_MS
 # on. With the window around a kill: the pause the kill caused, without
 # the slow I/Os elsewhere in the run that fio's largest latency also sees.
 fio_inflight_max_ms() {
-	{ cat /tmp/fio-"$1"_clat.*.log 2>/dev/null || true; } | awk -F', *' -v a="$2" -v b="$3" '
+	fio_clat_lines "$1" | awk -F', *' -v a="$2" -v b="$3" '
 		{ lat = $2 / 1e6; if ($1 >= a && $1 - lat <= b && lat > m) m = lat }
 		END { printf "%d\n", m + 0.5 }'
 }
@@ -244,7 +251,7 @@ fio_inflight_max_ms() {
 # instants 100 ms apart over the run: "median max" (ms). What
 # fio_inflight_max_ms gives with nothing happening.
 fio_inflight_typical_ms() {
-	{ cat /tmp/fio-"$1"_clat.*.log 2>/dev/null || true; } | awk -F', *' '
+	fio_clat_lines "$1" | awk -F', *' '
 		{ n++; end[n] = $1; lat[n] = $2 / 1e6
 		  if (!lo || $1 - lat[n] < lo) lo = $1 - lat[n]; if ($1 > hi) hi = $1 }
 		END {
@@ -297,25 +304,40 @@ io_flowing() {
 	[ "$(disk_ios "$1")" -gt "$a" ]
 }
 
-# fio_kill DEV NAME LOCAL PORT SECS FIO_ARGS...: a timed verified fio NAME
-# (2 jobs, SECS long, FIO_ARGS added; with FIO_KILL_LAT=1 each I/O logged,
-# fio_lat_args) on DEV under way, then the connection from LOCAL
-# (addr:port) to PORT is reset with ss -K. Sets pid, and KILL_MS: "FROM
-# TO", Unix ms before and after ss -K (for fio_inflight_max_ms).
-fio_kill() {
-	local dev=$1 name=$2 local_addr=$3 port=$4 secs=$5 out t0
-	shift 5
+# fio_flowing DEV NAME SECS FIO_ARGS...: a timed verified fio NAME (2 jobs,
+# SECS long, FIO_ARGS added) on DEV, in the background, its I/O flowing
+# and fio still running. Sets pid.
+fio_flowing() {
+	local dev=$1 name=$2 secs=$3
+	shift 3
 	fio_timed_args "$dev" 2 32M "$secs"
+	fio_bg "$name" "${VARGS[@]}" "$@"
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$dev" || fail "$name: no I/O on $dev"
+	! proc_gone "$pid" || fail "$name: fio ended before the fault"
+}
+
+# ss_kill_timed FILTER: reset the TCP sockets that `ss FILTER` matches
+# (ss -K). Sets KILL_OUT (what ss printed), KILL_FROM and KILL_TO (Unix ms
+# before and after, for fio_inflight_max_ms).
+ss_kill_timed() {
+	KILL_FROM=$(date +%s%3N)
+	KILL_OUT=$(ss -K -tn "$1")
+	KILL_TO=$(date +%s%3N)
+}
+
+# fio_kill DEV NAME LOCAL PORT SECS FIO_ARGS...: fio_flowing (with
+# FIO_KILL_LAT=1 each I/O logged, fio_lat_args), then the connection from
+# LOCAL (addr:port) to PORT is reset (ss_kill_timed). Sets pid, KILL_FROM
+# and KILL_TO.
+fio_kill() {
+	local dev=$1 name=$2 local_addr=$3 port=$4 secs=$5
+	shift 5
 	LARGS=()
 	[ -z "${FIO_KILL_LAT:-}" ] || fio_lat_args "$name"
-	fio_bg "$name" "${VARGS[@]}" "${LARGS[@]}" "$@"
-	pid=$FIO_PID
-	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
-	! proc_gone "$pid" || fail "fio ended before the kill"
-	t0=$(date +%s%3N)
-	out=$(ss -K -tn "sport = :${local_addr##*:} and dport = :$port")
-	KILL_MS="$t0 $(date +%s%3N)"
-	grep -q ":${local_addr##*:}" <<<"$out" || fail "ss -K: no socket $local_addr"
+	fio_flowing "$dev" "$name" "$secs" "${LARGS[@]}" "$@"
+	ss_kill_timed "sport = :${local_addr##*:} and dport = :$port"
+	grep -q ":${local_addr##*:}" <<<"$KILL_OUT" || fail "ss -K: no socket $local_addr"
 }
 
 # ------------------------------------------------------------ faults

@@ -75,10 +75,7 @@ recovered_up() {
 # ---- ErrorRecoveryLevel 1: Reject, then a recovery R2T
 login_digests 1
 mark=$(dmesg_mark)
-fio_timed_args "$dev" 2 32M 20
-fio_bg erl1 "${VARGS[@]}" "${fio_mix[@]}"
-pid=$FIO_PID
-wait_for 30 io_flowing "$dev" || fail "erl1: no I/O on $dev"
+fio_flowing "$dev" erl1 20 "${fio_mix[@]}"
 for ((i = 0; i < strikes; i++)); do
 	! proc_gone "$pid" || fail "erl1: fio ended before strike $((i + 1))"
 	strike erl1
@@ -111,11 +108,7 @@ disk_sha_check "$dev"
 # ---- ErrorRecoveryLevel 0: Reject, connection closed, session recovery
 login_digests 0
 mark=$(dmesg_mark)
-fio_timed_args "$dev" 2 32M 10
-fio_bg erl0 "${VARGS[@]}" "${fio_mix[@]}"
-pid=$FIO_PID
-wait_for 30 io_flowing "$dev" || fail "erl0: no I/O on $dev"
-! proc_gone "$pid" || fail "erl0: fio ended before the strike"
+fio_flowing "$dev" erl0 10 "${fio_mix[@]}"
 strike erl0
 wait_for 30 recovered_up || {
 	ks_show "$sid"

@@ -394,8 +394,7 @@ for nc in 1 2; do
 		fio_assert_ok "$name"
 		p=$(fio_clat_max_ms "$name")
 		pauses+=("$p")
-		# shellcheck disable=SC2086 # KILL_MS is "FROM TO"
-		ip=$(fio_inflight_max_ms "$name" $KILL_MS)
+		ip=$(fio_inflight_max_ms "$name" "$KILL_FROM" "$KILL_TO")
 		inflight+=("$ip")
 		reinst=$(tlog_count ".event == \"conn_reinstated\" and .tsih == $tsih")
 		outs=$(rec_logouts "$tsih")
@@ -498,19 +497,14 @@ fio_assert_ok oi-base
 echo "openiscsi_baseline_ms=$(fio_clat_max_ms oi-base) (no kill)" \
 	"openiscsi_baseline_inflight_ms=$(fio_inflight_typical_ms oi-base | tr ' ' /) (median/max)"
 for ((k = 1; k <= ${KISCSI_ERL2_OI_KILLS:-3}; k++)); do
-	fio_timed_args "$dev" 2 32M 8
 	fio_lat_args "oi$k"
-	fio_bg "oi$k" "${VARGS[@]}" "${LARGS[@]}" "${fio_mix[@]}"
-	pid=$FIO_PID
-	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev (open-iscsi)"
-	t0=$(date +%s%3N)
-	out=$(ss -K -tn "dport = :$port")
-	t1=$(date +%s%3N)
-	grep -q ":$port" <<<"$out" || fail "ss -K found no open-iscsi socket"
+	fio_flowing "$dev" "oi$k" 8 "${LARGS[@]}" "${fio_mix[@]}"
+	ss_kill_timed "dport = :$port"
+	grep -q ":$port" <<<"$KILL_OUT" || fail "ss -K found no open-iscsi socket"
 	fio_wait "$pid" "oi$k" 120
 	fio_assert_ok "oi$k"
 	echo "openiscsi_pause_ms=$(fio_clat_max_ms "oi$k")" \
-		"openiscsi_inflight_ms=$(fio_inflight_max_ms "oi$k" "$t0" "$t1") t2w=$t2w kill=$k"
+		"openiscsi_inflight_ms=$(fio_inflight_max_ms "oi$k" "$KILL_FROM" "$KILL_TO") t2w=$t2w kill=$k"
 done
 oi_logout "$iqn"
 oi_stop
