@@ -67,13 +67,9 @@ t_of() {
 }
 
 # io_start SID NAME SECONDS: fio verify on the session's disk, in the
-# background, flowing.
+# background, flowing (fio_flowing).
 io_start() {
-	local dev
-	dev=$(ks_dev "$1")
-	fio_timed_args "$dev" 2 32M "$3"
-	fio_bg "$2" "${VARGS[@]}" "${fio_mix[@]}"
-	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+	fio_flowing "$(ks_dev "$1")" "$2" "$3" "${fio_mix[@]}"
 }
 
 # io_end NAME: fio ends without error or mismatch.
