@@ -11,7 +11,8 @@
  *   rx_hdigest       a received header fails its digest check
  *   rx_ddigest       a received data segment fails its digest check
  *   rx_drop_data_in  a received Data-In without status is discarded, as
- *                    if lost: the next one of its command shows the gap
+ *                    if lost: the next one of its command, or its SCSI
+ *                    Response, shows the gap
  *   tx_ddigest       a Data-Out PDU is sent with a wrong data digest
  *   tx_drop_data_out a Data-Out PDU is not sent
  *

@@ -143,6 +143,8 @@ enum {
 	KISCSI_TASK_SNACK,
 	/* Data-In was sent again: its status may repeat a StatSN seen */
 	KISCSI_TASK_RESENT,
+	/* a read's status came before all its data: kept in @held_* */
+	KISCSI_TASK_HELD,
 	/*
 	 * The sender took its command PDU (set under send_lock): the target
 	 * has its CmdSN, or will. Before that, task management leaves it be.
@@ -180,12 +182,16 @@ enum {
  * @rx_sg_base: buffer offset where @rx_sg starts
  * @tx_sg: transmit cursor, as @rx_sg
  * @tx_sg_base: buffer offset where @tx_sg starts
+ * @held_statsn: StatSN of the status kept while KISCSI_TASK_HELD
+ * @held_residual: its ResidualCount
+ * @held_flags: its flags (underflow, overflow)
  * @status: SCSI status from the response
  * @result: value for scsi_cmnd.result, set by whoever finishes the task
  *
  * The transmit fields (tx_*, r2t*) belong to the connection's sender, under
  * conn->send_mutex; R2Ts are added by the receiver under conn->send_lock.
- * The receive fields (exp_datasn, rx_*) belong to the connection's receiver.
+ * The receive fields (exp_datasn, rx_*, held_*) belong to the connection's
+ * receiver.
  */
 struct kiscsi_task {
 	struct scsi_cmnd *sc;
@@ -217,6 +223,10 @@ struct kiscsi_task {
 	u32 rx_sg_base;
 	struct scatterlist *tx_sg;
 	u32 tx_sg_base;
+
+	u32 held_statsn;
+	u32 held_residual;
+	u8 held_flags;
 
 	u8 status;
 	int result;

@@ -100,6 +100,15 @@ static void rx_ack_update(struct kiscsi_conn *conn)
 	WRITE_ONCE(conn->ack_statsn, ack);
 }
 
+/* The status skipped at conn->hole[@i] is in: ExpStatSN may move on. */
+static void rx_hole_fill(struct kiscsi_conn *conn, unsigned int i)
+{
+	conn->hole[i] = conn->hole[conn->holes - 1];
+	WRITE_ONCE(conn->hole_at[i], conn->hole_at[conn->holes - 1]);
+	WRITE_ONCE(conn->holes, conn->holes - 1);
+	rx_ack_update(conn);
+}
+
 /*
  * Statuses lost on the way (7.1.1: a PDU damaged, or the next ones arrived
  * first): at ErrorRecoveryLevel 1 and up, @count StatSNs from @sn are
@@ -143,10 +152,7 @@ static int rx_statsn(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
 
 	if (rx_hole_find(conn, sn, &i)) {
 		/* A skipped status, sent again: that hole is filled. */
-		conn->hole[i] = conn->hole[conn->holes - 1];
-		WRITE_ONCE(conn->hole_at[i], conn->hole_at[conn->holes - 1]);
-		WRITE_ONCE(conn->holes, conn->holes - 1);
-		rx_ack_update(conn);
+		rx_hole_fill(conn, i);
 		return 0;
 	}
 	if (gap && gap <= KISCSI_MAX_HOLES && rx_statsn_lost(conn, conn->exp_statsn, gap))
@@ -420,12 +426,12 @@ static int rx_status(struct kiscsi_conn *conn, struct kiscsi_task *task, u8 flag
 		}
 		/*
 		 * Nothing is lost: a read must have received what it reports.
-		 * At level 1 and up a Data-In missing here is an implied digest
-		 * error (RFC 7143 7.9); 7.8 lets either side escalate a digest
-		 * error to recovery instead of a SNACK, and kiscsi does here:
-		 * the status is dropped, the connection fails, and the command
-		 * is issued again (level 2: reassigned from the Data-In it
-		 * lacks).
+		 * At level 1 and up a SCSI Response that comes first is kept
+		 * until the data does (rx_status_hold()); a Data-In with status
+		 * after a gap was dropped (rx_data_in_gap()). What is still
+		 * missing here is a protocol error: the connection fails, and
+		 * the command is issued again (level 2: reassigned from the
+		 * Data-In it lacks).
 		 */
 		if (sc->sc_data_direction == DMA_FROM_DEVICE &&
 		    status == SAM_STAT_GOOD && task->rx_bytes < task->len - resid) {
@@ -449,6 +455,22 @@ static int rx_status(struct kiscsi_conn *conn, struct kiscsi_task *task, u8 flag
 	task->result = result;
 	kiscsi_task_put(task);
 	return 0;
+}
+
+/*
+ * The last byte of a read whose status was kept (rx_status_hold()) is in:
+ * the status's StatSN is taken (its hole filled: ExpStatSN moves on) and
+ * the command completes with it.
+ */
+static int rx_status_release(struct kiscsi_conn *conn, struct kiscsi_task *task)
+{
+	unsigned int i;
+
+	clear_bit(KISCSI_TASK_HELD, &task->flags);
+	if (rx_hole_find(conn, task->held_statsn, &i))
+		rx_hole_fill(conn, i);
+	return rx_status(conn, task, task->held_flags, ISCSI_STATUS_CMD_COMPLETED,
+			 SAM_STAT_GOOD, task->held_residual, NULL, 0);
 }
 
 /*
@@ -500,6 +522,16 @@ static int rx_data_in_done(struct kiscsi_conn *conn)
 		bad_pdu(conn, task->itt, "too many SNACKs waiting to be sent");
 		return -EPROTO;
 	}
+	if (test_bit(KISCSI_TASK_HELD, &task->flags)) {
+		if (h->flags & ISCSI_FLAG_DATA_STATUS) {
+			bad_pdu(conn, task->itt, "Data-In with a second status");
+			return -EPROTO;
+		}
+		if (task->rx_bytes < task->len -
+		    (task->held_flags & ISCSI_FLAG_CMD_UNDERFLOW ? task->held_residual : 0))
+			return 0;
+		return rx_status_release(conn, task);
+	}
 	if (!(h->flags & ISCSI_FLAG_DATA_STATUS))
 		return 0;
 	ret = rx_data_in_statsn(conn, task);
@@ -507,6 +539,79 @@ static int rx_data_in_done(struct kiscsi_conn *conn)
 		return ret;
 	return rx_status(conn, task, h->flags, ISCSI_STATUS_CMD_COMPLETED,
 			 h->cmd_status, be32_to_cpu(h->residual_count), NULL, 0);
+}
+
+/*
+ * A read's SCSI Response reporting more data than arrived: the Data-In
+ * missing were lost (at the end of the command only the status shows the
+ * gap), or are already asked for again. RFC 7143 7.9 makes that an implied
+ * digest error on them, which level 1 and up recover within the command
+ * (7.1.4.1, 7.8): the status is kept, its StatSN skipped but not
+ * acknowledged (so the target keeps the data for a SNACK, 11.16.1), the
+ * Data-In from the first one missing asked for with a Data SNACK
+ * (RunLength 0) unless one is out, and the command completes with the
+ * status kept once its last byte is in (rx_data_in_done()). A hole waits
+ * KISCSI_SNACK_TIMEOUT at most, then the connection fails. A status with
+ * sense data, or out of StatSN order, is not kept (rx_status() escalates).
+ * Return: 1 when kept, 0 when the caller takes the status as it is, or a
+ * negative errno (logged).
+ */
+static int rx_status_hold(struct kiscsi_conn *conn, struct kiscsi_task *task,
+			  const struct iscsi_scsi_rsp *h)
+{
+	u32 exp = be32_to_cpu(h->exp_datasn);
+	u32 resid = 0, want;
+
+	if (conn->sess->params.error_recovery_level < 1 ||
+	    task->sc->sc_data_direction != DMA_FROM_DEVICE ||
+	    h->response != ISCSI_STATUS_CMD_COMPLETED || h->cmd_status != SAM_STAT_GOOD ||
+	    conn->rx.dlen || be32_to_cpu(h->statsn) != conn->exp_statsn ||
+	    conn->holes >= KISCSI_MAX_HOLES)
+		return 0;
+	if (h->flags & ISCSI_FLAG_CMD_UNDERFLOW) {
+		resid = be32_to_cpu(h->residual_count);
+		/* Both flags, or a residual too large: rx_status() says so. */
+		if ((h->flags & ISCSI_FLAG_CMD_OVERFLOW) || resid > task->len)
+			return 0;
+	}
+	want = task->len - resid;
+	if (task->rx_bytes >= want)
+		return 0;
+	if (test_bit(KISCSI_TASK_HELD, &task->flags)) {
+		bad_pdu(conn, task->itt, "second status while the first waits for its data");
+		return -EPROTO;
+	}
+	/*
+	 * ExpDataSN: the Data-In PDUs the target sent (11.4.8). Some must be
+	 * missing, each with a byte at least of what is missing.
+	 */
+	if (!iscsi_sna_lt(task->exp_datasn, exp) ||
+	    exp - task->exp_datasn > want - task->rx_bytes) {
+		bad_pdu(conn, task->itt,
+			"read reports %u bytes, %u arrived; ExpDataSN %u, next DataSN %u",
+			want, task->rx_bytes, exp, task->exp_datasn);
+		return -EPROTO;
+	}
+	if (!test_bit(KISCSI_TASK_SNACK, &task->flags)) {
+		if (!rx_queue_snack(conn, ISCSI_FLAG_SNACK_TYPE_DATA, task->itt,
+				    ISCSI_RESERVED_TAG, task->exp_datasn, 0,
+				    task->sc->device->lun)) {
+			bad_pdu(conn, task->itt, "too many SNACKs waiting to be sent");
+			return -EPROTO;
+		}
+		set_bit(KISCSI_TASK_SNACK, &task->flags);
+		atomic64_inc(&conn->stats.snacks);
+	}
+	if (rx_statsn_hole(conn, rx_hdr(conn)))
+		return -EPROTO;
+	task->held_statsn = be32_to_cpu(h->statsn);
+	task->held_residual = be32_to_cpu(h->residual_count);
+	task->held_flags = h->flags;
+	set_bit(KISCSI_TASK_HELD, &task->flags);
+	pr_warn_ratelimited("session %u conn %u itt 0x%08x: status before its Data-In from DataSN %u (%u of %u bytes in): kept until they come again\n",
+			    conn->sess->shost->host_no, conn->cid, task->itt, task->exp_datasn,
+			    task->rx_bytes, want);
+	return 1;
 }
 
 static int rx_scsi_rsp(struct kiscsi_conn *conn)
@@ -521,6 +626,9 @@ static int rx_scsi_rsp(struct kiscsi_conn *conn)
 	task = rx_task(conn, rx_hdr(conn), &ended);
 	if (!task)
 		return ended ? rx_statsn(conn, rx_hdr(conn)) : -EPROTO;
+	ret = rx_status_hold(conn, task, h);
+	if (ret)
+		return ret < 0 ? ret : 0;
 	ret = rx_statsn(conn, rx_hdr(conn));
 	if (ret)
 		return ret;

@@ -175,6 +175,7 @@ static bool take_cmdsn(struct kiscsi_session *sess, u32 *sn)
 static void task_start_transfer(struct kiscsi_task *task)
 {
 	clear_bit(KISCSI_TASK_SENT, &task->flags);
+	clear_bit(KISCSI_TASK_HELD, &task->flags);
 	task->tx_phase = KISCSI_TX_CMD;
 	task->r2t_head = 0;
 	task->r2t_count = 0;
@@ -322,6 +323,8 @@ static bool hold_one(struct scsi_cmnd *sc, void *data)
 	task->tx_phase = KISCSI_TX_IDLE;
 	task->r2t_head = 0;
 	task->r2t_count = 0;
+	/* A status kept for its data comes again after the reassignment. */
+	clear_bit(KISCSI_TASK_HELD, &task->flags);
 	set_bit(KISCSI_TASK_REASSIGN, &task->flags);
 	ctx->result++;
 	return true;

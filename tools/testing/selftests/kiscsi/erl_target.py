@@ -32,12 +32,14 @@ What it does:
     0x80, 0x83), READ CAPACITY(10)/(16), REPORT LUNS, MODE SENSE(6)/(10),
     READ(10)/(16), WRITE(10)/(16), SYNCHRONIZE CACHE(10)/(16); anything
     else CHECK CONDITION. Reads: Data-In of at most the initiator's
-    MaxRecvDataSegmentLength (and --max-data-in), status in the last one.
+    MaxRecvDataSegmentLength (and --max-data-in), status in the last one
+    (or in a SCSI Response of its own: --status-apart).
     Writes: immediate data, then one R2T at a time; applied once, when all
     data is in. NOP-Out, Text (SendTargets), Logout (close session, close
     connection, remove for recovery: on another connection its ExpStatSN
     is the removed connection's and acknowledges its statuses, and the CID
-    is free for a new login), SNACK (rejected).
+    is free for a new login), Data SNACK (the Data-In asked for sent
+    again, exact replicas; other SNACK types are rejected).
   - Digests: a header digest error closes the connection (its length
     cannot be trusted, 7.8). A Data-Out with a data digest error gets a
     Reject (reason 0x02, 11.17.1) and its data is discarded; at level 0
@@ -74,6 +76,8 @@ Options:
   --t2r S               DefaultTime2Retain offered (default 20; result: min)
   --max-data-in N       largest Data-In segment (default 8192; also capped
                         by the initiator's MaxRecvDataSegmentLength)
+  --status-apart        a read's status in a SCSI Response after its last
+                        Data-In, not in it (no phase collapse, 11.7.1)
   --cmd-window N        CmdSN window: MaxCmdSN = ExpCmdSN + N - 1 (default 32)
   --log FILE            one JSON line per event (default stdout)
   --timeout S           exit after S seconds (default 3600)
@@ -116,7 +120,7 @@ renegotiated, mrdsl_applied, protocol_error, header_digest_error,
 data_digest_error (not in a Data-Out: the connection is closed),
 dataout_digest_error (ITT, DataSN, offset, length), dataout_digest_r2t
 (the R2T that Data-Out answered), recovery_r2t (ITT, R2TSN, offset,
-length), disk_sha256 (on SIGUSR1), exit. Every
+length), data_snack (ITT, BegRun, RunLength, PDUs sent), disk_sha256 (on SIGUSR1), exit. Every
 line has "t" (seconds since start); ITTs are "0x%08x" strings.
 
   erl_target.py --listen 127.0.0.1:3262 --size-mb 64 --erl 2 --t2w 1 \\
@@ -591,25 +595,61 @@ class Server:
                                                              hx(task.itt)), close=False)
                 from_datasn = len(plan)
             for i in range(from_datasn, len(plan)):
-                off, n = plan[i]
-                last = i == len(plan) - 1
-                chunk = task.data[off:off + n]
-                exp, mx = self.sn_fields(sess)
-                if not last:
-                    conn.send(pdu(OP_DATA_IN, 0, 0, 0, chunk, ZERO8, task.itt,
-                                  RSVD, 0, exp, mx, i, off, 0))
-                    continue
-
-                def build(s, chunk=chunk, i=i, off=off):
-                    exp, mx = self.sn_fields(sess)
-                    return pdu(OP_DATA_IN, 0x81 | task.rflags, 0, task.status,
-                               chunk, ZERO8, task.itt, RSVD, s, exp, mx, i, off,
-                               task.resid)
-                self.send_status(task, conn, build)
-            if from_datasn >= len(plan):
+                if i < len(plan) - 1 or self.args.status_apart:
+                    conn.send(self.data_in(task, i, None))
+                else:
+                    self.send_status(task, conn,
+                                     lambda s, i=i: self.data_in(task, i, s))
+            if from_datasn >= len(plan) or self.args.status_apart:
                 self.scsi_rsp(task, conn, len(plan))
         else:
             self.scsi_rsp(task, conn, 0)
+
+    def data_in(self, task, i, statsn):
+        """Data-In number i of a read's plan; the last one with the status
+        and StatSN statsn, unless None (status apart)."""
+        off, n = task.plan[i]
+        chunk = task.data[off:off + n]
+        exp, mx = self.sn_fields(task.conn.sess)
+        if statsn is None:
+            flags = 0x80 if i == len(task.plan) - 1 else 0
+            return pdu(OP_DATA_IN, flags, 0, 0, chunk, ZERO8, task.itt, RSVD, 0,
+                       exp, mx, i, off, 0)
+        return pdu(OP_DATA_IN, 0x81 | task.rflags, 0, task.status, chunk, ZERO8,
+                   task.itt, RSVD, statsn, exp, mx, i, off, task.resid)
+
+    def snack(self, conn, hdr):
+        """A Data SNACK (11.16): the Data-In PDUs BegRun to BegRun +
+        RunLength - 1 (0: to the last) of a read sent again, exact replicas
+        (a status in the last one keeps its StatSN, 11.16.1). Any other
+        SNACK, or one for data not sent or already acknowledged: Reject
+        "protocol error" (11.16.1) and a protocol error."""
+        sess = conn.sess
+        kind = hdr[1] & 0x0F
+        itt, begrun, runlength = be32(hdr, 16), be32(hdr, 40), be32(hdr, 44)
+        task = sess.tasks.get(itt)
+        what = None
+        if kind != 0:
+            what = "SNACK type %d (only Data SNACK is supported)" % kind
+        elif task is None or task.conn is not conn or not task.read or \
+                task.state != "done" or not task.plan:
+            what = "Data SNACK for ITT %s: no read of this connection with " \
+                "Data-In sent" % hx(itt)
+        elif begrun >= len(task.plan) or \
+                (runlength and begrun + runlength > len(task.plan)):
+            what = "Data SNACK for ITT %s: DataSN %d+%d beyond the %d sent" % \
+                (hx(itt), begrun, runlength, len(task.plan))
+        if what:
+            self.reject(conn, hdr, 0x04)
+            self.proto_error(conn, what)
+        end = begrun + runlength if runlength else len(task.plan)
+        last = len(task.plan) - 1
+        for i in range(begrun, end):
+            conn.send(self.data_in(task, i, None if i < last or self.args.status_apart
+                                   else task.status_statsn))
+        sess.stats["data_snacks"] += 1
+        self.log("data_snack", cid=conn.cid, itt=hx(itt), begrun=begrun,
+                 runlength=runlength, sent=end - begrun, **sess.sid())
 
     def send_r2t(self, task):
         """The write's next R2T (one at a time, MaxOutstandingR2T=1): first a
@@ -1251,8 +1291,7 @@ class Server:
         if op == OP_DATA_OUT:
             return self.data_out(conn, hdr, data)
         if op == OP_SNACK:
-            self.reject(conn, hdr, 0x04)
-            self.proto_error(conn, "SNACK (not supported)")
+            return self.snack(conn, hdr)
         if op == OP_NOP_OUT and be32(hdr, 16) == RSVD:
             return      # answers a NOP-In ping; we send none
         if sess.discovery and op == OP_SCSI_CMD:
@@ -1773,6 +1812,7 @@ def main():
     ap.add_argument("--t2w", type=int, default=1)
     ap.add_argument("--t2r", type=int, default=20)
     ap.add_argument("--max-data-in", type=int, default=8192)
+    ap.add_argument("--status-apart", action="store_true")
     ap.add_argument("--cmd-window", type=int, default=32)
     ap.add_argument("--log")
     ap.add_argument("--timeout", type=float, default=3600)

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Data-In lost before a status that comes apart, at ErrorRecoveryLevel 1,
+# against erl_target.py --status-apart: a read's status comes in a SCSI
+# Response of its own after its last Data-In (no phase collapse, which a
+# target may do; LIO always collapses), with HeaderDigest and DataDigest
+# CRC32C, while fio runs reads and writes with every write read back and
+# checked.
+#
+#  - 4k: each read has one Data-In, so the rx_drop_data_in knob always
+#    drops a read's last one, and only its SCSI Response (ExpDataSN 1,
+#    11.4.8) shows it is missing: an implied digest error (RFC 7143 7.9).
+#    kiscsi must keep the status unacknowledged, ask for the Data-In with a
+#    Data SNACK, and complete the read with that status once it is in.
+#  - 64k-256k: the rx_ddigest knob damages a Data-In somewhere in a read;
+#    kiscsi asks for it again at once (Data SNACK), and the read's SCSI
+#    Response comes before the retransmission: kept, as above.
+# 5 strikes each: the target sends 10 Data SNACK retransmissions, kiscsi
+# logs 10 statuses kept and counts 10 SNACKs, no connection or session is
+# recovered, the target logs no protocol error, fio sees no error and no
+# mismatch, and the disk read through kiscsi equals the target's.
+
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
+# shellcheck source=SCRIPTDIR/../mcs.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/mcs.sh"
+ET_NAME=apart
+# shellcheck source=SCRIPTDIR/../erl_target.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/erl_target.sh"
+
+iqn=iqn.2003-01.org.kiscsi.test:apart
+port=3265
+dbg=/sys/kernel/debug/kiscsi
+strikes=5
+kept_re='status before its Data-In from DataSN [0-9]* .*: kept until they come again'
+
+python3 -c 'import crcmod._crcfunext' 2>/dev/null ||
+	fail "no python3-crcmod with its C extension (scripts/deps.sh installs it):" \
+		"the target cannot do CRC32C digests"
+et_start --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
+	--erl 2 --t2w 0 --status-apart --timeout 1200
+kiscsi_load
+for k in rx_drop_data_in rx_ddigest; do
+	[ -e "$dbg/$k" ] || fail "no $dbg/$k"
+done
+
+sid=$(ks_login -T "$iqn" -p "127.0.0.1:$port" -o ErrorRecoveryLevel=1 \
+	-o DefaultTime2Wait=0 -o HeaderDigest=CRC32C -o DataDigest=CRC32C)
+ks_wait_up "$sid" 1 30
+[ "$(ks_get "$sid" .params.ErrorRecoveryLevel)" = 1 ] ||
+	fail "ErrorRecoveryLevel 1 not negotiated"
+[ "$(ks_get "$sid" .params.DataDigest)" = CRC32C ] || fail "DataDigest not negotiated"
+dev=$(ks_dev "$sid")
+mark=$(dmesg_mark)
+
+# strikes NAME KNOB: STRIKES faults, one a second, under the running fio.
+strikes() {
+	local i
+	for ((i = 0; i < strikes; i++)); do
+		! proc_gone "$pid" || fail "$1: fio ended before strike $((i + 1))"
+		echo 1 >"$dbg/$2"
+		wait_for 20 eval "[ \"\$(cat $dbg/$2)\" = 0 ]" || fail "$1: $2 never struck"
+		sleep 1
+	done
+}
+
+# ---- 4k: the last (only) Data-In of a read lost
+fio_flowing "$dev" tail 12 --bs=4k --iodepth=8
+strikes tail rx_drop_data_in
+fio_wait "$pid" tail 120
+fio_assert_ok tail
+
+# ---- 64k-256k: a Data-In damaged, its status first
+fio_flowing "$dev" mid 12 --bssplit=64k/50:256k/50 --iodepth=4
+strikes mid rx_ddigest
+fio_wait "$pid" mid 120
+fio_assert_ok mid
+
+msgs=$(dmesg_since "$mark")
+kept=$(grep -c -E "$kept_re" <<<"$msgs" || true)
+resent=$(tlog_count '.event == "data_snack"')
+snacks=$(ks_get "$sid" '[.connections[].snacks] | add')
+log "$((2 * strikes)) strikes: kiscsi kept $kept statuses, sent $snacks SNACKs;" \
+	"the target answered $resent Data SNACKs; fio max latency" \
+	"$(fio_clat_max_ms tail) ms (4k), $(fio_clat_max_ms mid) ms (64k-256k)"
+tlog_show '.event == "data_snack"'
+grep -E "$kept_re" <<<"$msgs" | head -3 >&2 || true
+[ "$kept" -eq $((2 * strikes)) ] || fail "kiscsi kept $kept statuses, not $((2 * strikes))"
+[ "$resent" -eq $((2 * strikes)) ] || fail "the target answered $resent Data SNACKs"
+[ "$snacks" -eq $((2 * strikes)) ] || fail "kiscsi counts $snacks SNACKs"
+! grep -q 'read reports' <<<"$msgs" || fail "a status was taken with data missing"
+[ "$(ks_get "$sid" .recoveries)" -eq 0 ] || fail "the session was recovered"
+[ "$(ks_get "$sid" '[.connections[].recoveries] | add')" -eq 0 ] ||
+	fail "a connection was recovered"
+[ "$(tlog_count '.event == "conn_lost"')" -eq 0 ] || fail "the target lost a connection"
+et_assert_clean
+disk_sha_check "$dev"
+"$ctl" logout -s "$sid" >/dev/null
