@@ -129,6 +129,18 @@ static void kiscsi_state_change(struct sock *sk)
 	conn = sk->sk_user_data;
 	if (conn) {
 		switch (sk->sk_state) {
+		case TCP_CLOSE:
+			/*
+			 * A reset (the peer's, or ss -K): what came before it
+			 * (a Reject, an Async Message saying why) is read
+			 * first, as after a FIN.
+			 */
+			if (!(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) ||
+			    skb_queue_empty_lockless(&sk->sk_receive_queue)) {
+				kiscsi_conn_failure(conn, "connection closed by the peer");
+				break;
+			}
+			fallthrough;
 		case TCP_CLOSE_WAIT:
 			/*
 			 * The peer's FIN: what came before it (a Logout
@@ -137,7 +149,6 @@ static void kiscsi_state_change(struct sock *sk)
 			 */
 			kiscsi_conn_queue_io(conn);
 			break;
-		case TCP_CLOSE:
 		case TCP_LAST_ACK:
 		case TCP_FIN_WAIT1:
 		case TCP_FIN_WAIT2:
@@ -180,6 +191,8 @@ static void kiscsi_io_work(struct work_struct *work)
 			ret = kiscsi_send(conn);
 			mutex_unlock(&conn->send_mutex);
 			if (ret < 0) {
+				/* A peer that reset it may have said why first. */
+				kiscsi_recv(conn);
 				kiscsi_conn_failure(conn, "send failed");
 				break;
 			}

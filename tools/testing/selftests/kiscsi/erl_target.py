@@ -478,7 +478,12 @@ class Conn:
                 if bufs:
                     self.sock.sendall(b"".join(bufs))
                 if close:
-                    self.sock.shutdown(socket.SHUT_RDWR)
+                    # FIN only: the reader goes on to the initiator's end.
+                    # A socket shut for reading as well resets the
+                    # connection when more data comes (Linux: "abort on
+                    # data"): a close that the initiator may take before
+                    # what was sent last (a Reject).
+                    self.sock.shutdown(socket.SHUT_WR)
                     return
             except OSError:
                 try:
