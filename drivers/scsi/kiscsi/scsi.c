@@ -248,10 +248,14 @@ static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 	spin_unlock_bh(&conn->send_lock);
 
 	if (KISCSI_INLINE_SEND && mutex_trylock(&conn->send_mutex)) {
-		int ret = kiscsi_send(conn);
-
-		if (ret < 0)
-			kiscsi_conn_failure(conn, "send failed");
+		/*
+		 * A send that fails is left to io_work, which tries again
+		 * from where it stopped (conn->tx keeps what went out) and
+		 * fails the connection after reading what came (a reset peer
+		 * may have said why).
+		 */
+		if (kiscsi_send(conn) < 0)
+			kiscsi_conn_queue_io(conn);
 		/* More to send (budget), or work that raced in: io_work. */
 		kiscsi_send_unlock(conn);
 	} else {
