@@ -131,9 +131,11 @@ static void kiscsi_state_change(struct sock *sk)
 		switch (sk->sk_state) {
 		case TCP_CLOSE:
 			/*
-			 * A reset (the peer's, or ss -K): what came before it
-			 * (a Reject, an Async Message saying why) is read
-			 * first, as after a FIN.
+			 * A reset (the peer's, ss -K, a timeout): what came
+			 * before it (a Reject, an Async Message saying why)
+			 * is read first, as after a FIN. tcp_done() set
+			 * RCV_SHUTDOWN: the receiver ends with -ESHUTDOWN
+			 * once the queue is empty. (Without it, a fallback.)
 			 */
 			if (!(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) ||
 			    skb_queue_empty_lockless(&sk->sk_receive_queue)) {
@@ -225,11 +227,14 @@ static void kiscsi_nop_work(struct work_struct *work)
 
 	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
 		return;
-	/* A status asked for again (ERL 1 and up) that does not come. */
+	/*
+	 * A status asked for again (ERL 1 and up) that does not come, or the
+	 * data a status kept waits for.
+	 */
 	for (i = 0; i < min_t(u8, READ_ONCE(conn->holes), KISCSI_MAX_HOLES); i++) {
 		if (time_after(jiffies, READ_ONCE(conn->hole_at[i]) +
 			       KISCSI_SNACK_TIMEOUT * HZ)) {
-			kiscsi_conn_failure(conn, "a status asked for again did not come");
+			kiscsi_conn_failure(conn, "what was asked for again did not come");
 			return;
 		}
 	}

@@ -302,7 +302,10 @@ struct kiscsi_snack {
  *	@holes the oldest of them (written by the receiver only)
  * @hole: StatSNs skipped (ErrorRecoveryLevel 1 and up): their status was
  *	lost, or came in a Data-In that was damaged (or dropped while its
- *	task's SNACK was out); each is asked for again and comes again
+ *	task's SNACK was out); each is asked for again and comes again. Or a
+ *	read's SCSI Response kept until its data comes (KISCSI_TASK_HELD)
+ * @hole_itt: for each hole, the ITT of the read whose status is kept
+ *	there, or ISCSI_RESERVED_TAG
  * @holes: entries in @hole (read locklessly by the pinger)
  * @hole_at: jiffies each hole was made; one not filled within
  *	KISCSI_SNACK_TIMEOUT fails the connection
@@ -387,6 +390,7 @@ struct kiscsi_conn {
 	u32 exp_statsn;
 	u32 ack_statsn;
 	u32 hole[KISCSI_MAX_HOLES];
+	u32 hole_itt[KISCSI_MAX_HOLES];
 	u8 holes;
 	unsigned long hole_at[KISCSI_MAX_HOLES];
 	unsigned long last_rx;

@@ -104,6 +104,7 @@ static void rx_ack_update(struct kiscsi_conn *conn)
 static void rx_hole_fill(struct kiscsi_conn *conn, unsigned int i)
 {
 	conn->hole[i] = conn->hole[conn->holes - 1];
+	conn->hole_itt[i] = conn->hole_itt[conn->holes - 1];
 	WRITE_ONCE(conn->hole_at[i], conn->hole_at[conn->holes - 1]);
 	WRITE_ONCE(conn->holes, conn->holes - 1);
 	rx_ack_update(conn);
@@ -132,6 +133,7 @@ static bool rx_statsn_lost(struct kiscsi_conn *conn, u32 sn, u32 count)
 	atomic64_inc(&conn->stats.snacks);
 	for (i = 0; i < count; i++) {
 		conn->hole[conn->holes + i] = sn + i;
+		conn->hole_itt[conn->holes + i] = ISCSI_RESERVED_TAG;
 		WRITE_ONCE(conn->hole_at[conn->holes + i], jiffies);
 	}
 	WRITE_ONCE(conn->holes, conn->holes + count);
@@ -195,6 +197,7 @@ static int rx_statsn_hole(struct kiscsi_conn *conn, const struct iscsi_hdr *hdr)
 		return -EPROTO;
 	}
 	conn->hole[conn->holes] = sn;
+	conn->hole_itt[conn->holes] = ISCSI_RESERVED_TAG;
 	WRITE_ONCE(conn->hole_at[conn->holes], jiffies);
 	WRITE_ONCE(conn->holes, conn->holes + 1);
 	WRITE_ONCE(conn->exp_statsn, sn + 1);
@@ -550,9 +553,11 @@ static int rx_data_in_done(struct kiscsi_conn *conn)
  * acknowledged (so the target keeps the data for a SNACK, 11.16.1), the
  * Data-In from the first one missing asked for with a Data SNACK
  * (RunLength 0) unless one is out, and the command completes with the
- * status kept once its last byte is in (rx_data_in_done()). A hole waits
+ * status kept once its last byte is in (rx_data_in_done()), or its hole
+ * filled if task management ends it first (rx_holes_ended()). A hole waits
  * KISCSI_SNACK_TIMEOUT at most, then the connection fails. A status with
- * sense data, or out of StatSN order, is not kept (rx_status() escalates).
+ * sense data, out of StatSN order, or with all KISCSI_MAX_HOLES holes in
+ * use, is not kept (rx_status() escalates).
  * Return: 1 when kept, 0 when the caller takes the status as it is, or a
  * negative errno (logged).
  */
@@ -562,6 +567,10 @@ static int rx_status_hold(struct kiscsi_conn *conn, struct kiscsi_task *task,
 	u32 exp = be32_to_cpu(h->exp_datasn);
 	u32 resid = 0, want;
 
+	if (test_bit(KISCSI_TASK_HELD, &task->flags)) {
+		bad_pdu(conn, task->itt, "second status while the first waits for its data");
+		return -EPROTO;
+	}
 	if (conn->sess->params.error_recovery_level < 1 ||
 	    task->sc->sc_data_direction != DMA_FROM_DEVICE ||
 	    h->response != ISCSI_STATUS_CMD_COMPLETED || h->cmd_status != SAM_STAT_GOOD ||
@@ -577,10 +586,6 @@ static int rx_status_hold(struct kiscsi_conn *conn, struct kiscsi_task *task,
 	want = task->len - resid;
 	if (task->rx_bytes >= want)
 		return 0;
-	if (test_bit(KISCSI_TASK_HELD, &task->flags)) {
-		bad_pdu(conn, task->itt, "second status while the first waits for its data");
-		return -EPROTO;
-	}
 	/*
 	 * ExpDataSN: the Data-In PDUs the target sent (11.4.8). Some must be
 	 * missing, each with a byte at least of what is missing.
@@ -604,6 +609,7 @@ static int rx_status_hold(struct kiscsi_conn *conn, struct kiscsi_task *task,
 	}
 	if (rx_statsn_hole(conn, rx_hdr(conn)))
 		return -EPROTO;
+	conn->hole_itt[conn->holes - 1] = task->itt;
 	task->held_statsn = be32_to_cpu(h->statsn);
 	task->held_residual = be32_to_cpu(h->residual_count);
 	task->held_flags = h->flags;
@@ -1382,6 +1388,32 @@ bool kiscsi_rx_ready(struct kiscsi_conn *conn, struct sock *sk)
 	return tcp_epollin_ready(sk, want);
 }
 
+/*
+ * A read whose status is kept (rx_status_hold()) and that task management
+ * ended meanwhile (kiscsi_task_cancel() queues io_work) has no data to
+ * wait for: its status did come, so its hole is filled (acknowledged).
+ * Holes of statuses that will come again are left to them.
+ */
+static void rx_holes_ended(struct kiscsi_conn *conn)
+{
+	struct kiscsi_task *task;
+	unsigned int i = 0;
+
+	while (i < conn->holes) {
+		if (conn->hole_itt[i] == ISCSI_RESERVED_TAG) {
+			i++;
+			continue;
+		}
+		task = kiscsi_task_lookup(conn, conn->hole_itt[i]);
+		if (task && !test_bit(KISCSI_TASK_STATUS, &task->flags) &&
+		    test_bit(KISCSI_TASK_HELD, &task->flags)) {
+			i++;
+			continue;
+		}
+		rx_hole_fill(conn, i);
+	}
+}
+
 /**
  * kiscsi_recv() - take what the socket has for this connection
  * @conn: connection, in full feature phase
@@ -1397,6 +1429,8 @@ int kiscsi_recv(struct kiscsi_conn *conn)
 	read_descriptor_t desc = { .arg.data = conn, .count = 1 };
 	int consumed;
 
+	if (unlikely(conn->holes))
+		rx_holes_ended(conn);
 	lock_sock(sock->sk);
 	consumed = sock->ops->read_sock(sock->sk, &desc, recv_actor);
 	/* All read up to the peer's FIN: the connection ends here. */

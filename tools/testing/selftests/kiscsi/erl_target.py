@@ -39,7 +39,9 @@ What it does:
     connection, remove for recovery: on another connection its ExpStatSN
     is the removed connection's and acknowledges its statuses, and the CID
     is free for a new login), Data SNACK (the Data-In asked for sent
-    again, exact replicas; other SNACK types are rejected).
+    again, exact replicas), Status SNACK (task statuses not yet
+    acknowledged sent again); DataACK and R-Data SNACK are rejected (the
+    target never sets the A bit, and never resegments).
   - Digests: a header digest error closes the connection (its length
     cannot be trusted, 7.8). A Data-Out with a data digest error gets a
     Reject (reason 0x02, 11.17.1) and its data is discarded; at level 0
@@ -120,7 +122,8 @@ renegotiated, mrdsl_applied, protocol_error, header_digest_error,
 data_digest_error (not in a Data-Out: the connection is closed),
 dataout_digest_error (ITT, DataSN, offset, length), dataout_digest_r2t
 (the R2T that Data-Out answered), recovery_r2t (ITT, R2TSN, offset,
-length), data_snack (ITT, BegRun, RunLength, PDUs sent), disk_sha256 (on SIGUSR1), exit. Every
+length), data_snack (ITT, BegRun, RunLength, PDUs sent), status_snack
+(BegRun, RunLength, statuses sent), disk_sha256 (on SIGUSR1), exit. Every
 line has "t" (seconds since start); ITTs are "0x%08x" strings.
 
   erl_target.py --listen 127.0.0.1:3262 --size-mb 64 --erl 2 --t2w 1 \\
@@ -623,19 +626,57 @@ class Server:
         return pdu(OP_DATA_IN, 0x81 | task.rflags, 0, task.status, chunk, ZERO8,
                    task.itt, RSVD, statsn, exp, mx, i, off, task.resid)
 
+    def status_pdu(self, task, statsn):
+        """The PDU that carried a task's status, with StatSN statsn."""
+        if task.plan and task.data and task.status == SAM_GOOD and \
+                not self.args.status_apart:
+            return self.data_in(task, len(task.plan) - 1, statsn)
+        data = b""
+        if task.sense:
+            data = len(task.sense).to_bytes(2, "big") + task.sense
+        exp, mx = self.sn_fields(task.conn.sess)
+        exp_datasn = len(task.plan) if task.plan and task.data and \
+            task.status == SAM_GOOD else 0
+        return pdu(OP_SCSI_RSP, 0x80 | task.rflags, 0, task.status, data, ZERO8,
+                   task.itt, 0, statsn, exp, mx, exp_datasn, 0, task.resid)
+
+    def status_snack(self, conn, hdr):
+        """A Status SNACK (11.16): the statuses BegRun to BegRun + RunLength
+        - 1 (0: to the last sent) sent again with their StatSN. Only task
+        statuses not yet acknowledged are kept for that; for anything else,
+        Reject "protocol error" and a protocol error."""
+        sess = conn.sess
+        begrun, runlength = be32(hdr, 40), be32(hdr, 44)
+        n = runlength or sn_diff(begrun, conn.statsn)
+        kept = {s: task for s, task in conn.acks
+                if task.status_conn is conn and task.status_statsn == s}
+        wanted = [sn_add(begrun, i) for i in range(n)]
+        if not 0 < n <= 64 or any(s not in kept for s in wanted):
+            self.reject(conn, hdr, 0x04)
+            self.proto_error(conn, "Status SNACK for StatSN %d+%d: not task statuses "
+                             "kept (sent and unacknowledged)" % (begrun, runlength))
+        for s in wanted:
+            conn.send(self.status_pdu(kept[s], s))
+        sess.stats["status_snacks"] += 1
+        self.log("status_snack", cid=conn.cid, begrun=begrun, runlength=runlength,
+                 sent=n, **sess.sid())
+
     def snack(self, conn, hdr):
         """A Data SNACK (11.16): the Data-In PDUs BegRun to BegRun +
         RunLength - 1 (0: to the last) of a read sent again, exact replicas
-        (a status in the last one keeps its StatSN, 11.16.1). Any other
-        SNACK, or one for data not sent or already acknowledged: Reject
-        "protocol error" (11.16.1) and a protocol error."""
+        (a status in the last one keeps its StatSN, 11.16.1); a Status SNACK:
+        status_snack(). Any other SNACK, or one for data not sent or already
+        acknowledged: Reject "protocol error" (11.16.1) and a protocol
+        error."""
         sess = conn.sess
         kind = hdr[1] & 0x0F
+        if kind == 1:
+            return self.status_snack(conn, hdr)
         itt, begrun, runlength = be32(hdr, 16), be32(hdr, 40), be32(hdr, 44)
         task = sess.tasks.get(itt)
         what = None
         if kind != 0:
-            what = "SNACK type %d (only Data SNACK is supported)" % kind
+            what = "SNACK type %d (Data and Status SNACK only)" % kind
         elif task is None or task.conn is not conn or not task.read or \
                 task.state != "done" or not task.plan:
             what = "Data SNACK for ITT %s: no read of this connection with " \

@@ -16,10 +16,14 @@
 #  - 64k-256k: the rx_ddigest knob damages a Data-In somewhere in a read;
 #    kiscsi asks for it again at once (Data SNACK), and the read's SCSI
 #    Response comes before the retransmission: kept, as above.
-# 5 strikes each: the target sends 10 Data SNACK retransmissions, kiscsi
-# logs 10 statuses kept and counts 10 SNACKs, no connection or session is
-# recovered, the target logs no protocol error, fio sees no error and no
-# mismatch, and the disk read through kiscsi equals the target's.
+#  - 4k again: the rx_drop_status knob drops a SCSI Response, as if lost;
+#    the next status shows the gap in StatSN, and kiscsi asks for it with
+#    a Status SNACK (11.16.1), leaving it unacknowledged till it comes.
+# 5 strikes each: the target answers 10 Data SNACKs and 5 Status SNACKs,
+# kiscsi logs 10 statuses kept and 5 lost, and counts 15 SNACKs, no
+# connection or session is recovered, the target logs no protocol error,
+# fio sees no error and no mismatch, and the disk read through kiscsi
+# equals the target's.
 
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
@@ -47,7 +51,7 @@ python3 -c 'import crcmod._crcfunext' 2>/dev/null ||
 et_start --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
 	--erl 2 --t2w 0 --status-apart --timeout 1200
 kiscsi_load
-for k in rx_drop_data_in rx_ddigest; do
+for k in rx_drop_data_in rx_ddigest rx_drop_status; do
 	[ -e "$dbg/$k" ] || fail "no $dbg/$k"
 done
 
@@ -83,18 +87,29 @@ strikes mid rx_ddigest
 fio_wait "$pid" mid 120
 fio_assert_ok mid
 
+# ---- 4k: a status lost
+fio_flowing "$dev" lost "$secs" --bs=4k --iodepth=8
+strikes lost rx_drop_status
+fio_wait "$pid" lost 120
+fio_assert_ok lost
+
 msgs=$(dmesg_since "$mark")
 kept=$(grep -c -E "$kept_re" <<<"$msgs" || true)
+lost=$(grep -c -E 'StatSN [0-9]* \(1 status\(es\)\) lost: asking for it again' <<<"$msgs" || true)
 resent=$(tlog_count '.event == "data_snack"')
+sresent=$(tlog_count '.event == "status_snack"')
 snacks=$(ks_get "$sid" '[.connections[].snacks] | add')
-log "$((2 * strikes)) strikes: kiscsi kept $kept statuses, sent $snacks SNACKs;" \
-	"the target answered $resent Data SNACKs; fio max latency" \
-	"$(fio_clat_max_ms tail) ms (4k), $(fio_clat_max_ms mid) ms (64k-256k)"
-tlog_show '.event == "data_snack"'
+log "$((3 * strikes)) strikes: kiscsi kept $kept statuses, lost $lost, sent $snacks" \
+	"SNACKs; the target answered $resent Data SNACKs, $sresent Status SNACKs;" \
+	"fio max latency $(fio_clat_max_ms tail) ms (4k), $(fio_clat_max_ms mid) ms" \
+	"(64k-256k), $(fio_clat_max_ms lost) ms (4k, statuses lost)"
+tlog_show '.event == "data_snack" or .event == "status_snack"'
 grep -E "$kept_re" <<<"$msgs" | head -3 >&2 || true
 [ "$kept" -eq $((2 * strikes)) ] || fail "kiscsi kept $kept statuses, not $((2 * strikes))"
+[ "$lost" -eq "$strikes" ] || fail "kiscsi saw $lost statuses lost, not $strikes"
 [ "$resent" -eq $((2 * strikes)) ] || fail "the target answered $resent Data SNACKs"
-[ "$snacks" -eq $((2 * strikes)) ] || fail "kiscsi counts $snacks SNACKs"
+[ "$sresent" -eq "$strikes" ] || fail "the target answered $sresent Status SNACKs"
+[ "$snacks" -eq $((3 * strikes)) ] || fail "kiscsi counts $snacks SNACKs"
 ! grep -q 'read reports' <<<"$msgs" || fail "a status was taken with data missing"
 [ "$(ks_get "$sid" .recoveries)" -eq 0 ] || fail "the session was recovered"
 [ "$(ks_get "$sid" '[.connections[].recoveries] | add')" -eq 0 ] ||
