@@ -110,6 +110,10 @@ Options:
                         DefaultTime2Retain); with 0 the removed
                         connection's tasks are discarded at once (event
                         "tasks_discarded")
+                          snack-delay S
+                        Data SNACKs are answered S seconds later (0: at
+                        once; event "data_snack_delayed"), and not at all
+                        if the task ended meanwhile ("data_snack_dropped")
 
 Events (field "event"): listening, login, login_failed, session_new,
 session_reinstated, session_closed (with "why", and "recovery_left": the
@@ -542,6 +546,7 @@ class Server:
         self.reassign_busy = 0      # TASK REASSIGNs to refuse (--control)
         self.logout_t2w = 0         # Time2Wait of the next recovery Logout (--control)
         self.logout_t2r = None      # its Time2Retain, None: DefaultTime2Retain
+        self.snack_delay = 0.0      # Data SNACK answers held this long (--control)
 
     log = property(lambda self: self.t.log)
 
@@ -689,13 +694,31 @@ class Server:
             self.reject(conn, hdr, 0x04)
             self.proto_error(conn, what)
         end = begrun + runlength if runlength else len(task.plan)
-        last = len(task.plan) - 1
-        for i in range(begrun, end):
-            conn.send(self.data_in(task, i, None if i < last or self.args.status_apart
-                                   else task.status_statsn))
         sess.stats["data_snacks"] += 1
-        self.log("data_snack", cid=conn.cid, itt=hx(itt), begrun=begrun,
-                 runlength=runlength, sent=end - begrun, **sess.sid())
+        if self.snack_delay:
+            self.log("data_snack_delayed", cid=conn.cid, itt=hx(itt), begrun=begrun,
+                     runlength=runlength, delay=self.snack_delay, **sess.sid())
+            threading.Timer(self.snack_delay, self.snack_answer,
+                            (conn, task, begrun, end)).start()
+            return
+        self.snack_answer(conn, task, begrun, end)
+
+    def snack_answer(self, conn, task, begrun, end):
+        """Data-In begrun to end - 1 of a Data SNACK, unless the task or the
+        connection ended meanwhile (task management, recovery)."""
+        with self.t.lock:
+            sess = conn.sess
+            if task.aborted or conn.dead or task.conn is not conn:
+                self.log("data_snack_dropped", cid=conn.cid, itt=hx(task.itt),
+                         aborted=task.aborted, **sess.sid())
+                return
+            last = len(task.plan) - 1
+            for i in range(begrun, end):
+                conn.send(self.data_in(task, i, None if i < last or self.args.status_apart
+                                       else task.status_statsn))
+            self.log("data_snack", cid=conn.cid, itt=hx(task.itt), begrun=begrun,
+                     runlength=0 if end == len(task.plan) else end - begrun,
+                     sent=end - begrun, **sess.sid())
 
     def send_r2t(self, task):
         """The write's next R2T (one at a time, MaxOutstandingR2T=1): first a
@@ -1827,6 +1850,11 @@ class Server:
                             words[1].isdigit():
                         with self.t.lock:
                             self.logout_t2r = int(words[1])
+                        self.log("control", line=line.strip())
+                    elif len(words) == 2 and words[0] == "snack-delay" and \
+                            words[1].replace(".", "", 1).isdigit():
+                        with self.t.lock:
+                            self.snack_delay = max(0.0, min(float(words[1]), 60.0))
                         self.log("control", line=line.strip())
                     elif len(words) == 2 and words[0] == "bad-dlen" and \
                             words[1].isdigit():

@@ -20,10 +20,14 @@
 #    the next status shows the gap in StatSN, and kiscsi asks for it with
 #    a Status SNACK (11.16.1), leaving it unacknowledged till it comes.
 # 5 strikes each: the target answers 10 Data SNACKs and 5 Status SNACKs,
-# kiscsi logs 10 statuses kept and 5 lost, and counts 15 SNACKs, no
-# connection or session is recovered, the target logs no protocol error,
-# fio sees no error and no mismatch, and the disk read through kiscsi
-# equals the target's.
+# kiscsi logs 10 statuses kept and 5 lost, and counts 15 SNACKs.
+# Last, a read's status kept while the target holds its Data SNACK's
+# answer 3 s (snack-delay), and a LUN reset meanwhile (kiscsictl tmf): the
+# read ends without its data (the SCSI layer issues it again), so its
+# StatSN must be acknowledged at once, not left to time out 10 s later
+# and fail the connection. Throughout: no connection or session is
+# recovered, the target logs no protocol error, fio sees no error and no
+# mismatch, and the disk read through kiscsi equals the target's.
 
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
@@ -48,8 +52,9 @@ kept_re='status before its Data-In from DataSN [0-9]* .*: kept until they come a
 python3 -c 'import crcmod._crcfunext' 2>/dev/null ||
 	fail "no python3-crcmod with its C extension (scripts/deps.sh installs it):" \
 		"the target cannot do CRC32C digests"
+ctlfifo=/tmp/apart-target.ctl
 et_start --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
-	--erl 2 --t2w 0 --status-apart --timeout 1200
+	--erl 2 --t2w 0 --status-apart --timeout 1200 --control "$ctlfifo"
 kiscsi_load
 for k in rx_drop_data_in rx_ddigest rx_drop_status; do
 	[ -e "$dbg/$k" ] || fail "no $dbg/$k"
@@ -111,6 +116,29 @@ grep -E "$kept_re" <<<"$msgs" | head -3 >&2 || true
 [ "$sresent" -eq "$strikes" ] || fail "the target answered $sresent Status SNACKs"
 [ "$snacks" -eq $((3 * strikes)) ] || fail "kiscsi counts $snacks SNACKs"
 ! grep -q 'read reports' <<<"$msgs" || fail "a status was taken with data missing"
+
+# ---- a read's status kept, then a LUN reset before its data comes
+echo "snack-delay 3" >"$ctlfifo"
+wait_for 10 tlog_above '.event == "control" and .line == "snack-delay 3"' 0 ||
+	fail "reset: the target did not take snack-delay"
+fio_flowing "$dev" reset "$secs" --bs=4k --iodepth=8
+m2=$(dmesg_mark)
+echo 1 >"$dbg/rx_drop_data_in"
+wait_for 20 dmesg_has "$m2" "$kept_re" || fail "reset: no status kept"
+out=$("$ctl" -j tmf -s "$sid" -l 0 lun-reset) || fail "reset: tmf lun-reset: $out"
+t_reset=$EPOCHSECONDS
+fio_wait "$pid" reset 120
+fio_assert_ok reset
+# Past the 10 s a hole may wait.
+while [ $((EPOCHSECONDS - t_reset)) -lt 12 ]; do sleep 1; done
+wait_for 10 tlog_above '.event == "data_snack_dropped" and .aborted' 0 || {
+	tlog_show '.event | test("snack")'
+	fail "reset: the target still sent the data of a task it reset"
+}
+log "reset: $(grep -E "$kept_re" <<<"$(dmesg_since "$m2")" | tail -1 | sed 's/^\[[^]]*\] *//')"
+! dmesg_has "$m2" 'what was asked for again did not come' ||
+	fail "reset: the kept status's hole was left to time out"
+! dmesg_has "$m2" 'read reports' || fail "reset: a status was taken with data missing"
 [ "$(ks_get "$sid" .recoveries)" -eq 0 ] || fail "the session was recovered"
 [ "$(ks_get "$sid" '[.connections[].recoveries] | add')" -eq 0 ] ||
 	fail "a connection was recovered"
