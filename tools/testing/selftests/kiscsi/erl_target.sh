@@ -96,3 +96,27 @@ et_assert_clean() {
 		fail "the target logged $errs protocol error(s) or dropped task(s)"
 	}
 }
+
+# et_need_crc32c: the target can do CRC32C digests (crcmod's C extension;
+# pure Python is far too slow under TCG).
+et_need_crc32c() {
+	python3 -c 'import crcmod._crcfunext' 2>/dev/null ||
+		fail "no python3-crcmod with its C extension (scripts/deps.sh installs it):" \
+			"the target cannot do CRC32C digests"
+}
+
+# et_login_digests IQN PORTAL ERL: a session of one connection at level
+# ERL, DefaultTime2Wait 0, both digests CRC32C, all checked negotiated;
+# sets sid, dev.
+et_login_digests() {
+	sid=$(ks_login -T "$1" -p "$2" -o ErrorRecoveryLevel="$3" \
+		-o DefaultTime2Wait=0 -o HeaderDigest=CRC32C -o DataDigest=CRC32C)
+	ks_wait_up "$sid" 1 30
+	[ "$(ks_get "$sid" .params.ErrorRecoveryLevel)" = "$3" ] ||
+		fail "ErrorRecoveryLevel $3 not negotiated"
+	if [ "$(ks_get "$sid" .params.HeaderDigest)" != CRC32C ] ||
+		[ "$(ks_get "$sid" .params.DataDigest)" != CRC32C ]; then
+		fail "digests not negotiated"
+	fi
+	dev=$(ks_dev "$sid")
+}

@@ -39,27 +39,12 @@ knob=/sys/kernel/debug/kiscsi/tx_ddigest
 fio_mix=(--bssplit=4k/30:16k/30:64k/20:256k/20 --iodepth=8)
 strikes=5
 
-python3 -c 'import crcmod._crcfunext' 2>/dev/null ||
-	fail "no python3-crcmod with its C extension (scripts/deps.sh installs it):" \
-		"the target cannot do CRC32C digests"
+et_need_crc32c
 et_start --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
 	--erl 2 --t2w 0 --timeout 1200
 kiscsi_load
 [ -e "$knob" ] || fail "no $knob"
 
-# login_digests ERL: a session at level ERL with both digests; sets sid, dev.
-login_digests() {
-	sid=$(ks_login -T "$iqn" -p "127.0.0.1:$port" -o ErrorRecoveryLevel="$1" \
-		-o DefaultTime2Wait=0 -o HeaderDigest=CRC32C -o DataDigest=CRC32C)
-	ks_wait_up "$sid" 1 30
-	[ "$(ks_get "$sid" .params.ErrorRecoveryLevel)" = "$1" ] ||
-		fail "ErrorRecoveryLevel $1 not negotiated"
-	if [ "$(ks_get "$sid" .params.HeaderDigest)" != CRC32C ] ||
-		[ "$(ks_get "$sid" .params.DataDigest)" != CRC32C ]; then
-		fail "digests not negotiated"
-	fi
-	dev=$(ks_dev "$sid")
-}
 
 # strike NAME: inject one damaged Data-Out and wait until it went out.
 strike() {
@@ -73,7 +58,7 @@ recovered_up() {
 }
 
 # ---- ErrorRecoveryLevel 1: Reject, then a recovery R2T
-login_digests 1
+et_login_digests "$iqn" "127.0.0.1:$port" 1
 mark=$(dmesg_mark)
 fio_flowing "$dev" erl1 20 "${fio_mix[@]}"
 for ((i = 0; i < strikes; i++)); do
@@ -106,7 +91,7 @@ disk_sha_check "$dev"
 "$ctl" logout -s "$sid" >/dev/null
 
 # ---- ErrorRecoveryLevel 0: Reject, connection closed, session recovery
-login_digests 0
+et_login_digests "$iqn" "127.0.0.1:$port" 0
 mark=$(dmesg_mark)
 fio_flowing "$dev" erl0 10 "${fio_mix[@]}"
 strike erl0

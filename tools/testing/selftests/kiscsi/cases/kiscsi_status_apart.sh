@@ -49,9 +49,7 @@ case $(uname -r) in
 esac
 kept_re='status before its Data-In from DataSN [0-9]* .*: kept until they come again'
 
-python3 -c 'import crcmod._crcfunext' 2>/dev/null ||
-	fail "no python3-crcmod with its C extension (scripts/deps.sh installs it):" \
-		"the target cannot do CRC32C digests"
+et_need_crc32c
 ctlfifo=/tmp/apart-target.ctl
 et_start --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
 	--erl 2 --t2w 0 --status-apart --timeout 1200 --control "$ctlfifo"
@@ -60,13 +58,7 @@ for k in rx_drop_data_in rx_ddigest rx_drop_status; do
 	[ -e "$dbg/$k" ] || fail "no $dbg/$k"
 done
 
-sid=$(ks_login -T "$iqn" -p "127.0.0.1:$port" -o ErrorRecoveryLevel=1 \
-	-o DefaultTime2Wait=0 -o HeaderDigest=CRC32C -o DataDigest=CRC32C)
-ks_wait_up "$sid" 1 30
-[ "$(ks_get "$sid" .params.ErrorRecoveryLevel)" = 1 ] ||
-	fail "ErrorRecoveryLevel 1 not negotiated"
-[ "$(ks_get "$sid" .params.DataDigest)" = CRC32C ] || fail "DataDigest not negotiated"
-dev=$(ks_dev "$sid")
+et_login_digests "$iqn" "127.0.0.1:$port" 1
 mark=$(dmesg_mark)
 
 # strikes NAME KNOB: STRIKES faults, one a second, under the running fio.
