@@ -1414,14 +1414,31 @@ static void rx_holes_ended(struct kiscsi_conn *conn)
 	}
 }
 
+/*
+ * Stopped at TCP urgent data. iSCSI sends none (RFC 7143 uses no TCP
+ * urgent pointer), and tcp_read_sock() never reads past the urgent mark:
+ * without this, a target that sets one would stall the receiver until the
+ * ping timed out. Called with the socket locked, after ->read_sock()
+ * consumed nothing.
+ */
+static bool rx_at_urgent_mark(struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	lockdep_assert(lockdep_sock_is_held(sk));
+	return unlikely(READ_ONCE(tp->urg_data)) &&
+	       READ_ONCE(tp->urg_seq) == READ_ONCE(tp->copied_seq) &&
+	       !skb_queue_empty(&sk->sk_receive_queue);
+}
+
 /**
  * kiscsi_recv() - take what the socket has for this connection
  * @conn: connection, in full feature phase
  *
  * Context: io_work.
  * Return: 1 when bytes were consumed, 0 when there was nothing,
- * -ESHUTDOWN once all the peer sent before its FIN is taken, or another
- * negative errno from the socket.
+ * -ESHUTDOWN once all the peer sent before its FIN is taken, -EPROTO at
+ * TCP urgent data, or another negative errno from the socket.
  */
 int kiscsi_recv(struct kiscsi_conn *conn)
 {
@@ -1435,10 +1452,14 @@ int kiscsi_recv(struct kiscsi_conn *conn)
 	consumed = sock->ops->read_sock(sock->sk, &desc, recv_actor);
 	/* All read up to the peer's FIN: the connection ends here. */
 	if (!consumed && (READ_ONCE(sock->sk->sk_shutdown) & RCV_SHUTDOWN) &&
-	    skb_queue_empty(&sock->sk->sk_receive_queue))
+	    skb_queue_empty(&sock->sk->sk_receive_queue)) {
 		consumed = -ESHUTDOWN;
-	else
+	} else if (!consumed && rx_at_urgent_mark(sock->sk)) {
+		kiscsi_conn_failure(conn, "TCP urgent data from the target (iSCSI sends none)");
+		consumed = -EPROTO;
+	} else {
 		rx_set_lowat(sock->sk, rx_pdu_left(conn));
+	}
 	release_sock(sock->sk);
 	if (consumed < 0)
 		return consumed;

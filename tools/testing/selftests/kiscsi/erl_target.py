@@ -114,6 +114,12 @@ Options:
                         Data SNACKs are answered S seconds later (0: at
                         once; event "data_snack_delayed"), and not at all
                         if the task ended meanwhile ("data_snack_dropped")
+                          bad-dlen CID
+                        a NOP-In, then 0.5 s later a NOP-In header claiming
+                        16 MiB - 1 of data, with none sent ("bad_dlen_sent")
+                          urgent CID
+                        one byte of TCP urgent data (MSG_OOB) after what is
+                        queued on connection CID ("urgent_sent")
 
 Events (field "event"): listening, login, login_failed, session_new,
 session_reinstated, session_closed (with "why", and "recovery_left": the
@@ -188,6 +194,7 @@ SAM_GOOD = 0x00
 SAM_CHECK = 0x02
 
 CLOSE_AFTER = object()     # writer queue: close once all before is sent
+URGENT = object()          # writer queue: one byte of TCP urgent data
 
 
 class ProtoError(Exception):
@@ -465,10 +472,11 @@ class Conn:
             bufs = []
             size = 0
             close = item is CLOSE_AFTER
-            if not close:
+            urgent = item is URGENT
+            if not close and not urgent:
                 bufs.append(item)
                 size = len(item)
-            while not close and size < 1048576:
+            while not close and not urgent and size < 1048576:
                 try:
                     item = self.wq.get_nowait()
                 except queue.Empty:
@@ -479,11 +487,18 @@ class Conn:
                 if item is CLOSE_AFTER:
                     close = True
                     break
+                if item is URGENT:
+                    urgent = True
+                    break
                 bufs.append(item)
                 size += len(item)
             try:
                 if bufs:
                     self.sock.sendall(b"".join(bufs))
+                if urgent:
+                    # Between two PDUs, as a buggy or hostile peer might:
+                    # the urgent pointer set, on a byte of its own.
+                    self.sock.send(b"\0", socket.MSG_OOB)
                 if close:
                     # FIN only: the reader goes on to the initiator's end.
                     # A socket shut for reading as well resets the
@@ -1823,6 +1838,17 @@ class Server:
             if not bad:
                 time.sleep(0.5)
 
+    def urgent(self, cid):
+        """urgent CID: one byte of TCP urgent data (MSG_OOB) after the PDUs
+        queued on that connection; iSCSI never sends any."""
+        with self.t.lock:
+            for sess in list(self.t.sessions.values()):
+                c = sess.conns.get(cid)
+                if sess.discovery or sess.closed or c is None or c.dead:
+                    continue
+                c.wq.put(URGENT)
+                self.log("urgent_sent", cid=cid, **sess.sid())
+
     def drop_conns(self, victims):
         with self.t.lock:
             for c in victims:
@@ -1859,6 +1885,9 @@ class Server:
                     elif len(words) == 2 and words[0] == "bad-dlen" and \
                             words[1].isdigit():
                         self.bad_dlen(int(words[1]))
+                    elif len(words) == 2 and words[0] == "urgent" and \
+                            words[1].isdigit():
+                        self.urgent(int(words[1]))
                     elif words:
                         self.async_msg(line.strip())
 
