@@ -60,7 +60,8 @@ recovered_up() {
 # ---- ErrorRecoveryLevel 1: Reject, then a recovery R2T
 et_login_digests "$iqn" "127.0.0.1:$port" 1
 mark=$(dmesg_mark)
-fio_flowing "$dev" erl1 20 "${fio_mix[@]}"
+# As long as the strikes take (fio_stop after the last).
+fio_flowing "$dev" erl1 600 "${fio_mix[@]}"
 for ((i = 0; i < strikes; i++)); do
 	! proc_gone "$pid" || fail "erl1: fio ended before strike $((i + 1))"
 	strike erl1
@@ -70,7 +71,7 @@ wait_for 30 tlog_above '.event == "recovery_r2t"' $((strikes - 1)) || {
 	tlog_show '.event | test("digest|recovery_r2t|protocol")'
 	fail "erl1: $(tlog_count '.event == "recovery_r2t"') recovery R2T(s) for $strikes strikes"
 }
-fio_wait "$pid" erl1 120
+fio_stop "$pid" erl1
 fio_assert_ok erl1
 errs=$(tlog_count '.event == "dataout_digest_error" and .erl == 1')
 r2ts=$(tlog_count '.event == "recovery_r2t"')
