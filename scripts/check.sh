@@ -6,11 +6,12 @@
 #   static  build W=1 + sparse on each kernel (zero warnings), kiscsictl with
 #           -Werror, checkpatch --strict, shellcheck, spec/uapi agreement,
 #           user-space unit tests
-#   vm      one boot per kernel running every case in the suite file,
-#           plus the runner's own self-test
+#   vm      one boot per kernel running every case in the suite file, two
+#           kernels side by side, plus the runner's own self-test
 #
 # Environment: KISCSI_KERNELS (default "6.1 6.12 debug"), KISCSI_CASES
-# (default: the suite file). Prints one line per check and ends with
+# (default: the suite file), KISCSI_VM_JOBS (boots at a time, default 2;
+# 1: one after the other, a host thread per guest CPU). Prints one line per check and ends with
 # "N passed, N failed"; exits non-zero when anything failed.
 
 set -uo pipefail
@@ -20,6 +21,11 @@ cd "$top" || exit 1
 bench=$top/tools/testing/selftests/kiscsi
 out=$top/out/check
 kernels=${KISCSI_KERNELS:-6.1 6.12 debug}
+jobs_max=${KISCSI_VM_JOBS:-2}
+if ! [[ $jobs_max =~ ^[1-9][0-9]*$ ]]; then
+	echo "KISCSI_VM_JOBS=$jobs_max: not a number of boots (1 or more)" >&2
+	exit 2
+fi
 rm -rf "$out"
 mkdir -p "$out"
 
@@ -121,11 +127,12 @@ suite_cases() {
 }
 
 # kernel_run K: build kiscsi.ko for kernel K (W=1, sparse) and run its
-# cases in one boot. Runs as a background job: it writes verdict lines to
-# $out/k-K.verdicts and a line of what it did to $out/k-K.log, which the
-# main shell collects in the order of $kernels once every job is done.
+# cases in one boot. Runs as a background job: its verdict lines go to
+# $out/k-K.verdicts and its own output (a failed build's warnings) to
+# $out/k-K.log, which the main shell collects in the order of $kernels once
+# every job is done.
 kernel_run() {
-	local k=$1 v=$out/k-$1.verdicts ko cases
+	local k=$1 v=$out/k-$1.verdicts ko cases timeout
 	exec >"$out/k-$k.log" 2>&1
 	: >"$v"
 	if [ "$k" = debug ] && ! wait_debug_kernel; then
@@ -149,8 +156,12 @@ kernel_run() {
 		echo "FAIL build/$k (W=1, sparse): see $out/build-$k.log" >>"$v"
 		return
 	fi
+	# Side by side a case may take up to twice its time alone
+	# (kiscsi_erl2: 253 s alone, vm-run's default limit 300 s).
+	timeout=()
+	[ "$jobs_max" -gt 1 ] && [ "$k" != debug ] && timeout=(--case-timeout 600)
 	"$bench/vm-run" --kernel "$k" --module "$ko" --out "$out/vm-$k" --quiet \
-		--tcg-thread "$tcg_thread" "${cases[@]}" \
+		--tcg-thread "$tcg_thread" "${timeout[@]}" "${cases[@]}" \
 		>"$out/vm-$k.verdicts" 2>"$out/vm-$k.stderr"
 	cat "$out/vm-$k.verdicts" >>"$v"
 	grep -q . "$out/vm-$k.verdicts" ||
@@ -183,7 +194,6 @@ wait_debug_kernel() {
 # directory: two boots share nothing but the CPUs and the read-only host
 # root. Kernels start in the order of $kernels; the debug kernel's job
 # waits for its build.
-jobs_max=${KISCSI_VM_JOBS:-2}
 tcg_thread=multi
 [ "$jobs_max" -gt 1 ] && tcg_thread=single
 lanes=()
