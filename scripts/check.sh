@@ -101,7 +101,9 @@ fi
 if [[ " $kernels " == *" debug "* ]]; then
 	(
 		nice -n 19 "$top/scripts/build-debug-kernel.sh" >/dev/null 2>"$out/debug-kernel.log"
-		echo $? >"$out/debug-kernel.rc"
+		# Whole or not at all: the debug job polls for this file.
+		echo $? >"$out/debug-kernel.rc.tmp"
+		mv "$out/debug-kernel.rc.tmp" "$out/debug-kernel.rc"
 	) &
 fi
 
@@ -159,7 +161,7 @@ kernel_run() {
 	# Side by side a case may take up to twice its time alone
 	# (kiscsi_erl2: 253 s alone, vm-run's default limit 300 s).
 	timeout=()
-	[ "$jobs_max" -gt 1 ] && [ "$k" != debug ] && timeout=(--case-timeout 600)
+	[ "$tcg_thread" = single ] && [ "$k" != debug ] && timeout=(--case-timeout 600)
 	"$bench/vm-run" --kernel "$k" --module "$ko" --out "$out/vm-$k" --quiet \
 		--tcg-thread "$tcg_thread" "${timeout[@]}" "${cases[@]}" \
 		>"$out/vm-$k.verdicts" 2>"$out/vm-$k.stderr"
@@ -194,8 +196,9 @@ wait_debug_kernel() {
 # directory: two boots share nothing but the CPUs and the read-only host
 # root. Kernels start in the order of $kernels; the debug kernel's job
 # waits for its build.
+read -r -a klist <<<"$kernels"
 tcg_thread=multi
-[ "$jobs_max" -gt 1 ] && tcg_thread=single
+[ "$jobs_max" -gt 1 ] && [ "${#klist[@]}" -gt 1 ] && tcg_thread=single
 lanes=()
 for k in $kernels; do
 	if [ "${#lanes[@]}" -ge "$jobs_max" ]; then
@@ -207,7 +210,10 @@ for k in $kernels; do
 		lanes=("${left[@]}")
 	fi
 	echo "== kernel $k: started at $(date +%T)"
-	kernel_run "$k" &
+	{
+		kernel_run "$k"
+		echo "# job done" >>"$out/k-$k.verdicts"
+	} &
 	lanes+=($!)
 done
 wait "${lanes[@]}"
@@ -215,6 +221,10 @@ for k in $kernels; do
 	echo "== kernel $k"
 	cat "$out/k-$k.log"
 	collect <"$out/k-$k.verdicts"
+	# A job that died on its way (set -u, a kernel kernels.sh does not
+	# know, a signal) did not get to say so.
+	grep -qx "# job done" "$out/k-$k.verdicts" ||
+		record FAIL "kernel/$k" "its job ended before its last step (see $out/k-$k.log)"
 done
 
 echo "== bench runner self-test"

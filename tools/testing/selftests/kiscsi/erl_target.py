@@ -499,6 +499,7 @@ class Conn:
                     # Between two PDUs, as a buggy or hostile peer might:
                     # the urgent pointer set, on a byte of its own.
                     self.sock.send(b"\0", socket.MSG_OOB)
+                    self.tgt.log("urgent_sent", cid=self.cid, peer=self.name())
                 if close:
                     # FIN only: the reader goes on to the initiator's end.
                     # A socket shut for reading as well resets the
@@ -1847,7 +1848,6 @@ class Server:
                 if sess.discovery or sess.closed or c is None or c.dead:
                     continue
                 c.wq.put(URGENT)
-                self.log("urgent_sent", cid=cid, **sess.sid())
 
     def drop_conns(self, victims):
         with self.t.lock:
