@@ -1798,10 +1798,7 @@ class Server:
             self.log("control_error", line=line)
             return
         with self.t.lock:
-            for sess in list(self.t.sessions.values()):
-                c = sess.conns.get(cid)
-                if sess.discovery or sess.closed or c is None or c.dead:
-                    continue
+            for sess, c in self.live_conns(cid):
                 statsn = c.take_statsn()
                 exp, mx = self.sn_fields(sess)
                 c.send(pdu(0x32, 0x80, 0, 0, b"", ZERO8, RSVD, 0, statsn, exp, mx,
@@ -1824,10 +1821,7 @@ class Server:
         of data, with none sent."""
         for bad in (False, True):
             with self.t.lock:
-                for sess in list(self.t.sessions.values()):
-                    c = sess.conns.get(cid)
-                    if sess.discovery or sess.closed or c is None or c.dead:
-                        continue
+                for sess, c in self.live_conns(cid):
                     exp, mx = self.sn_fields(sess)
                     hdr = bytearray(pdu(0x20, 0x80, 0, 0, b"", ZERO8, RSVD, RSVD,
                                         c.statsn, exp, mx))
@@ -1839,14 +1833,19 @@ class Server:
             if not bad:
                 time.sleep(0.5)
 
+    def live_conns(self, cid):
+        """(session, connection) for connection CID of every normal session
+        that is open, where that connection is up. Called with t.lock."""
+        for sess in list(self.t.sessions.values()):
+            c = sess.conns.get(cid)
+            if not (sess.discovery or sess.closed or c is None or c.dead):
+                yield sess, c
+
     def urgent(self, cid):
         """urgent CID: one byte of TCP urgent data (MSG_OOB) after the PDUs
         queued on that connection; iSCSI never sends any."""
         with self.t.lock:
-            for sess in list(self.t.sessions.values()):
-                c = sess.conns.get(cid)
-                if sess.discovery or sess.closed or c is None or c.dead:
-                    continue
+            for _, c in self.live_conns(cid):
                 c.wq.put(URGENT)
 
     def drop_conns(self, victims):

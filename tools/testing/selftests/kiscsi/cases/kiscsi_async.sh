@@ -203,9 +203,8 @@ wait_for 5 dmesg_has "$m" "TCP urgent data from the target" ||
 	fail "TCP urgent data was not refused within 5 s"
 wait_for 30 ks_up "$sid" 2 || { ks_show "$sid"; fail "CID 1 not back after the urgent data"; }
 io_end async-urgent
-[ "$(ks_get "$sid" '.connections[] | select(.cid == 1) | .recoveries')" -gt "$crec" ] ||
-	fail "the urgent data did not recover CID 1"
-[ "$(ks_get "$sid" .recoveries)" -eq "$rec" ] || fail "the urgent data recovered the session"
+conn_recovered "$sid" 1 "$rec" "$crec" ||
+	{ ks_show "$sid"; fail "the urgent data: CID 1 not recovered, or the session was"; }
 disk_sha_check "$dev"
 et_assert_clean
 "$ctl" logout -s "$sid" >/dev/null

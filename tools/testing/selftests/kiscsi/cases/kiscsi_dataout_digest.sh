@@ -45,7 +45,6 @@ et_start --listen "127.0.0.1:$port" --target-name "$iqn" --size-mb 64 \
 kiscsi_load
 [ -e "$knob" ] || fail "no $knob"
 
-
 # strike NAME: inject one damaged Data-Out and wait until it went out.
 strike() {
 	echo 1 >"$knob"
