@@ -265,10 +265,12 @@ static bool rx_queue_snack(struct kiscsi_conn *conn, u8 type, u32 itt, u32 ttt,
  * this PDU and whatever follows it are dropped until the retransmission
  * comes (rx_data_in_hdr()'s KISCSI_TASK_SNACK branch). A status in this
  * one stays a hole until it comes again. Only a gap that fits the bytes
- * still expected (each PDU missing carried one at least) is taken. (The
- * PDUs missing may end an earlier sequence, which 13.20 lets a target
- * keep no longer: a target that refuses the SNACK fails the connection,
- * as the gap did before.)
+ * still expected (each PDU missing carried one at least) is taken.
+ * 13.19 lets an initiator ask again for the last read data sequence only,
+ * and the PDUs missing may end an earlier one (with MaxBurstLength at our
+ * MaxRecvDataSegmentLength, LIO's default, each PDU is a sequence). The
+ * SNACK is sent all the same: LIO serves it, and a target that refuses it
+ * (Reject) fails the connection, which the gap would have done anyway.
  * Return: 0 when asked for again, else -EPROTO (logged).
  */
 static int rx_data_in_gap(struct kiscsi_conn *conn, struct kiscsi_task *task, u32 datasn)
@@ -1371,6 +1373,14 @@ bool kiscsi_rx_ready(struct kiscsi_conn *conn, struct sock *sk)
 	u32 dlen, want;
 
 	lockdep_assert(lockdep_sock_is_held(sk));
+	/*
+	 * TCP urgent data: tcp_urg() calls us when the urgent byte comes,
+	 * before it is queued, and nothing may follow it to reach the
+	 * lowat. io_work reads up to the mark and fails the connection
+	 * there (rx_at_urgent_mark()).
+	 */
+	if (unlikely(READ_ONCE(tcp_sk(sk)->urg_data)))
+		return true;
 	/* io_work is in a PDU: its own sk_rcvlowat says how much it needs. */
 	if (conn->rx.state != KISCSI_RX_BHS || conn->rx.got)
 		return true;
