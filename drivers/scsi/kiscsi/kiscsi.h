@@ -67,7 +67,7 @@ struct genl_info;
 #define KISCSI_ABORT_TIMEOUT	15	/* seconds for an ABORT TASK, as open-iscsi */
 #define KISCSI_RESET_TIMEOUT	30	/* seconds for a LUN or target reset */
 #define KISCSI_ENDED_ITTS	256	/* tasks ended by task management remembered */
-#define KISCSI_MAX_SNACKS	16	/* SNACKs waiting to be sent, per connection */
+#define KISCSI_MAX_SNACKS	64	/* SNACKs waiting to be sent, per connection */
 
 /*
  * Initiator Task Tags. A task's ITT packs its blk-mq tag, hardware queue and
@@ -239,6 +239,7 @@ enum {
 	KISCSI_CONN_PING_OUT,	/* a NOP-Out ping awaits its NOP-In */
 	KISCSI_CONN_NOP_REPLY,	/* a NOP-Out answer to a target ping is due */
 	KISCSI_CONN_LOGOUT,	/* a Logout request is to be sent */
+	KISCSI_CONN_LOGOUT_OUT,	/* a Logout request awaits its response */
 	KISCSI_CONN_TMF,	/* sess->tmf is to be sent on this connection */
 	KISCSI_CONN_REASSIGN,	/* sess->reassign has requests to send here */
 	KISCSI_CONN_SNACK,	/* SNACKs are queued in conn->snack */
@@ -518,8 +519,10 @@ static inline char *kiscsi_text_reply(const struct kiscsi_conn *conn)
  * @params: the negotiated parameters (read-only in full feature phase)
  * @proposal: what we offer at login, with the user's overrides
  * @conns: connection slots by CID, which is also the hardware queue index;
- *	a slot's conn lives as long as the session (reconnects and conn-add
- *	reuse it), so the submission path may read @conns without a lock
+ *	a slot's conn lives until the logout frees it (reconnects and conn-add
+ *	reuse it), after the devices are gone: the submission path may read
+ *	@conns without a lock, others under @info_lock after checking
+ *	@nr_conns (which the logout empties first)
  * @nr_conns: slots in @conns (== nr_hw_queues)
  * @portal: the portal the leading connection connects to (after redirects)
  * @timeout: seconds for connect and each login exchange
@@ -527,7 +530,12 @@ static inline char *kiscsi_text_reply(const struct kiscsi_conn *conn)
  * @nop_interval: seconds of silence on a connection before a ping, 0: none
  * @nop_timeout: seconds a ping may stay unanswered
  * @recovery_work: session recovery: log the session back in
- * @recovery_start: jiffies when the current recovery began
+ * @recovery_start: (under @lock) jiffies from which the current recovery's
+ *	replacement timeout counts
+ * @replace_work: the replacement timeout of a session left with no usable
+ *	connection at ErrorRecoveryLevel 2 (session_replace_work())
+ * @conns_lost_at: (under @lock) jiffies when the last usable connection
+ *	failed and connection recovery took over (ErrorRecoveryLevel 2)
  * @recovery_backoff: seconds between recovery attempts
  * @lead_first: CID whose path a session recovery logs in on first: the
  *	last leading connection's (unless its failure started the recovery)
@@ -609,6 +617,8 @@ struct kiscsi_session {
 	unsigned int nop_timeout;
 	struct delayed_work recovery_work;
 	unsigned long recovery_start;
+	struct delayed_work replace_work;
+	unsigned long conns_lost_at;
 	unsigned int recovery_backoff;
 	unsigned int lead_first;
 	unsigned long lead_tried;

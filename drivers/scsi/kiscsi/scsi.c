@@ -211,8 +211,18 @@ static int kiscsi_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 		return 0;
 	}
 	conn = pick_conn(sess, hwq, blk_mq_unique_tag_to_tag(utag));
-	if (!conn)
+	if (!conn) {
+		/*
+		 * Being logged out: no connection comes back (the reconnects
+		 * are cancelled), and a command sent back as busy would be
+		 * retried for ever, with the devices' removal waiting for it.
+		 */
+		if (READ_ONCE(sess->dying)) {
+			kiscsi_fail_now(sc, DID_NO_CONNECT);
+			return 0;
+		}
 		return SCSI_MLQUEUE_HOST_BUSY;
+	}
 
 	task->sc = sc;
 	task->len = len;

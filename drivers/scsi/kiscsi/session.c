@@ -418,6 +418,7 @@ static void session_start_recovery(struct kiscsi_session *sess, unsigned int t2w
 		return;
 	}
 	sess->state = KISCSI_SESSION_STATE_RECOVERY;
+	WRITE_ONCE(sess->recovery_start, jiffies);
 	for (i = 0; i < sess->nr_conns; i++)
 		n += sess->conns[i] &&
 		     !test_bit(KISCSI_CONN_REMOVED, &sess->conns[i]->flags);
@@ -433,7 +434,6 @@ static void session_start_recovery(struct kiscsi_session *sess, unsigned int t2w
 		t2w = max_t(unsigned int, t2w, KISCSI_MCS_REINSTATE_WAIT);
 	atomic_inc(&sess->recoveries);
 	kiscsi_session_changed(sess);
-	sess->recovery_start = jiffies;
 	sess->recovery_backoff = 1;
 	pr_warn("session %u: recovering the session\n", sess->shost->host_no);
 	/*
@@ -663,6 +663,47 @@ static unsigned int live_conns(struct kiscsi_session *sess, struct kiscsi_conn *
 	return n;
 }
 
+/*
+ * At ErrorRecoveryLevel 2 a failed connection is recovered by itself, the
+ * session's last one too (its tasks wait for it, 7.1.4.3), and the session
+ * stays up meanwhile: its commands wait as busy, the host is not blocked.
+ * The replacement timeout still bounds how long a session may be without a
+ * usable connection. Once it has passed with none back, the session is
+ * recovered as at level 0 (its reconnects stop), the timeout counted from
+ * the loss: the queued I/O fails at the first login that fails, and
+ * logging in again goes on in the background until logout.
+ */
+static void session_replace_work(struct work_struct *work)
+{
+	struct kiscsi_session *sess = container_of(to_delayed_work(work),
+						   struct kiscsi_session, replace_work);
+	unsigned int t2w = sess->params.default_time2wait, waited;
+	enum kiscsi_session_state state;
+	unsigned long lost;
+	bool none;
+
+	spin_lock_bh(&sess->lock);
+	none = !sess->dying && !live_conns(sess, NULL);
+	lost = sess->conns_lost_at;
+	state = sess->state;
+	spin_unlock_bh(&sess->lock);
+	if (!none)
+		return;
+	if (state == KISCSI_SESSION_STATE_UP) {
+		pr_warn("session %u: no connection for %u s: recovering the session\n",
+			sess->shost->host_no, sess->replacement_timeout);
+		/* DefaultTime2Wait from the loss, before reinstating (13.15). */
+		waited = jiffies_to_msecs(jiffies - lost) / MSEC_PER_SEC;
+		session_start_recovery(sess, t2w > waited ? t2w - waited : 0, NULL);
+	}
+	/* Already recovered (Time2Retain passed): from the loss too. */
+	spin_lock_bh(&sess->lock);
+	if (sess->state == KISCSI_SESSION_STATE_RECOVERY &&
+	    time_before(lost, sess->recovery_start))
+		WRITE_ONCE(sess->recovery_start, lost);
+	spin_unlock_bh(&sess->lock);
+}
+
 /**
  * kiscsi_session_login() - create a session and attach its LUNs
  * @req: what to log in to, and how
@@ -708,6 +749,7 @@ int kiscsi_session_login(const struct kiscsi_login_req *req, u32 *sid,
 	sess->nop_interval = req->nop_interval;
 	sess->nop_timeout = req->nop_timeout;
 	INIT_DELAYED_WORK(&sess->recovery_work, session_recovery_work);
+	INIT_DELAYED_WORK(&sess->replace_work, session_replace_work);
 	INIT_WORK(&sess->event_work, session_event_work);
 	INIT_WORK(&sess->scan_work, session_scan_work);
 	kiscsi_session_tmf_init(sess);
@@ -862,7 +904,8 @@ err_conns:
 	mutex_unlock(&sess->mutex);
 	if (sock)
 		sock_release(sock);
-	/* Up since the leading connection started: a failure may queue it. */
+	/* Up since the leading connection started: a failure may queue them. */
+	cancel_delayed_work_sync(&sess->replace_work);
 	cancel_delayed_work_sync(&sess->recovery_work);
 	for (i = 0; i < sess->nr_conns; i++) {
 		cancel_delayed_work_sync(&sess->conns[i]->reconnect_work);
@@ -934,8 +977,15 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 			sess->shost->host_no, conn->cid, t2w, held);
 		/* Under the lock: a logout that began meanwhile cancels none. */
 		spin_lock_bh(&sess->lock);
-		if (!sess->dying)
+		if (!sess->dying) {
 			schedule_reconnect(conn, t2w);
+			/* The last usable one: session_replace_work(). */
+			if (!live_conns(sess, conn)) {
+				sess->conns_lost_at = jiffies;
+				mod_delayed_work(kiscsi_wq, &sess->replace_work,
+						 sess->replacement_timeout * HZ);
+			}
+		}
 		spin_unlock_bh(&sess->lock);
 		return;
 	}
@@ -1333,7 +1383,7 @@ static void session_recovery_work(struct work_struct *work)
 		session_set_state(sess, KISCSI_SESSION_STATE_UP);
 		session_unblock(sess);
 		pr_info("session %u: recovered in %u ms\n", shost->host_no,
-			jiffies_to_msecs(jiffies - sess->recovery_start));
+			jiffies_to_msecs(jiffies - READ_ONCE(sess->recovery_start)));
 		for (i = 0; i < sess->nr_conns; i++) {
 			struct kiscsi_conn *conn = sess->conns[i];
 
@@ -1361,7 +1411,7 @@ static void session_recovery_work(struct work_struct *work)
 	if (READ_ONCE(sess->dying))
 		goto out;
 	if (READ_ONCE(sess->state) == KISCSI_SESSION_STATE_RECOVERY &&
-	    time_after(jiffies, sess->recovery_start + sess->replacement_timeout * HZ)) {
+	    time_after(jiffies, READ_ONCE(sess->recovery_start) + sess->replacement_timeout * HZ)) {
 		/* Queued I/O fails now; logging back in goes on until logout. */
 		session_set_state(sess, KISCSI_SESSION_STATE_FAILED);
 		session_unblock(sess);
@@ -1416,7 +1466,7 @@ int kiscsi_session_conn_add(u32 sid, const struct kiscsi_addr *portal,
 {
 	struct kiscsi_session *sess = kiscsi_session_get(sid);
 	struct kiscsi_conn *conn = NULL;
-	unsigned int i;
+	unsigned int i, saved_timeout;
 	int ret;
 
 	if (!sess) {
@@ -1442,8 +1492,11 @@ int kiscsi_session_conn_add(u32 sid, const struct kiscsi_addr *portal,
 	spin_lock(&sess->info_lock);
 	conn->remote = *portal;
 	spin_unlock(&sess->info_lock);
+	/* This login's timeout; reconnects and recoveries keep the session's. */
+	saved_timeout = sess->timeout;
 	sess->timeout = timeout;
 	ret = conn_login(sess, conn, -1, errmsg);
+	sess->timeout = saved_timeout;
 	if (!ret) {
 		*cid = conn->cid;
 		session_set_io_cpus(sess);
@@ -1504,7 +1557,9 @@ static int conn_del_in_recovery(struct kiscsi_session *sess, struct kiscsi_conn 
  * While the session is recovered, the connection just leaves (see
  * conn_del_in_recovery()). A login of this connection in progress is
  * aborted; a session recovery's login on another path is waited for (one
- * login timeout at most).
+ * login timeout at most). At ErrorRecoveryLevel 2 a failed connection
+ * whose commands wait for their reassignment stays until they have moved
+ * (-EBUSY).
  *
  * Return: 0 or a negative errno.
  */
@@ -1561,6 +1616,18 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 		ret = -EBUSY;
 		goto out;
 	}
+	/*
+	 * At level 2 a failed connection's commands wait for their
+	 * reassignment: the target may still run them, and sent back to the
+	 * SCSI midlayer they would be issued again on another connection
+	 * (kiscsi_session_conn_failed()). Its recovery moves them first.
+	 */
+	if (sess->params.error_recovery_level >= 2 &&
+	    READ_ONCE(conn->state) != KISCSI_CONN_STATE_UP && kiscsi_conn_busy(conn)) {
+		*errmsg = "the connection is being recovered: try again once its commands moved";
+		ret = -EBUSY;
+		goto out;
+	}
 	kiscsi_conn_take_no_more(conn, KISCSI_CONN_DRAINING);
 	/*
 	 * Not waited for (they take the mutex): one already waiting for it
@@ -1614,6 +1681,8 @@ static void session_destroy(struct kiscsi_session *sess)
 		cancel_delayed_work_sync(&sess->conns[i]->reconnect_work);
 		cancel_work_sync(&sess->conns[i]->async_work);
 	}
+	/* It may queue recovery_work: first. (It does nothing once dying.) */
+	cancel_delayed_work_sync(&sess->replace_work);
 	cancel_delayed_work_sync(&sess->recovery_work);
 
 	mutex_lock(&sess->mutex);
@@ -1665,7 +1734,12 @@ static void session_destroy(struct kiscsi_session *sess)
 		sess->conns[i] = NULL;
 	}
 	mutex_unlock(&sess->mutex);
-	/* Nothing queues it any more: the connections are gone. */
+	/*
+	 * Nothing queues them any more: the connections are gone. (A unit
+	 * attention on the answer to sd's last SYNCHRONIZE CACHE may have
+	 * queued a scan after the first cancel.)
+	 */
+	cancel_work_sync(&sess->scan_work);
 	cancel_work_sync(&sess->event_work);
 	kiscsi_nl_session_event(sess, true);
 	pr_info("session %u: logged out\n", shost->host_no);

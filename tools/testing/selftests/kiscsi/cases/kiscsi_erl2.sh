@@ -56,6 +56,12 @@
 # connection reset under fio; it must come back on the spare portal with
 # its CID, its commands reassigned, with no session recovery (spare_path).
 #
+# Last, a session of one connection whose path goes down while it is idle
+# (no_conn_left): the replacement timeout bounds a read issued meanwhile
+# (an I/O error, not a wait as long as the path is down), the session
+# comes back by itself with the path, and a logout with the path down and
+# a read waiting ends at once, failing the read.
+#
 # Each kill's pause (fio's largest completion latency) is printed as
 # "pause_ms=N erl=2 conns=N kill=K" with a summary per connection count,
 # and the same fio run with no kill as "baseline_ms": a measurement, not an
@@ -321,6 +327,71 @@ t2r_zero() {
 	echo "t2r_zero_pause_ms=$(fio_clat_max_ms "erl2-t2r$try")"
 }
 
+# cut_and_reset SID WHAT: the only connection of session SID has its path
+# (127.0.0.2) cut and is reset.
+cut_and_reset() {
+	local la out
+	la=$(ks_get "$1" '.connections[0].local')
+	tc_cut_addr 127.0.0.2
+	out=$(ss -K -tn "sport = :${la##*:} and dport = :$port")
+	grep -q ":${la##*:}" <<<"$out" || fail "$2: ss -K: no socket $la"
+}
+
+# no_conn_left: a session of one connection whose path goes down while it
+# is idle. Connection recovery has no task to move and cannot log in; the
+# session stays up meanwhile. The replacement timeout (8 s here) must still
+# bound that: a read issued meanwhile fails with an I/O error within it
+# plus a login or two (5 s each, the SYN dropped), where it used to wait
+# as long as the path was down. With the path back the session logs in
+# again by itself. Then the path down again, a read waiting, and a logout:
+# it must end at once and fail the read (sd's removal used to wait for
+# that read, retried as busy for ever, and the logout never ended).
+no_conn_left() {
+	local sid dev nmark t0 dt rc pid
+	sid=$(ks_login -T "$iqn" -p "127.0.0.2:$port" -t 5 --replacement-timeout 8 \
+		-o ErrorRecoveryLevel=2 -o "DefaultTime2Wait=$t2w")
+	ks_wait_up "$sid" 1 30
+	dev=$(ks_dev "$sid")
+	nmark=$(dmesg_mark)
+	cut_and_reset "$sid" "no connection left"
+	t0=$(date +%s%N)
+	rc=0
+	timeout 90 dd if="$dev" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null || rc=$?
+	dt=$((($(date +%s%N) - t0) / 1000000))
+	[ "$rc" -ne 0 ] || fail "no connection left: a read succeeded with the path down"
+	[ "$rc" -ne 124 ] || fail "no connection left: a read still waited after 90 s"
+	log "no connection left: the read failed $dt ms after the reset (replacement timeout 8 s)"
+	dmesg_has "$nmark" "session $sid: no connection for 8 s: recovering the session" ||
+		fail "no connection left: kiscsi did not log the replacement timeout"
+	dmesg_has "$nmark" "session $sid: not recovered within 8 s" ||
+		fail "no connection left: the session did not fail its I/O"
+	tc_restore
+	ks_wait_up "$sid" 1 90
+	dd if="$dev" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null ||
+		fail "no connection left: no read once the session was back"
+	echo "no_conn_left_read_failed_ms=$dt"
+
+	cut_and_reset "$sid" "logout with no connection"
+	timeout 90 dd if="$dev" of=/dev/null bs=4k count=1 skip=1 iflag=direct 2>/dev/null &
+	pid=$!
+	sleep 2
+	proc_gone "$pid" && fail "logout with no connection: the read ended before the logout"
+	t0=$(date +%s%N)
+	rc=0
+	timeout 60 "$ctl" logout -s "$sid" >/dev/null || rc=$?
+	dt=$((($(date +%s%N) - t0) / 1000000))
+	[ "$rc" -eq 0 ] || fail "logout with no connection: kiscsictl logout: $rc after $dt ms"
+	rc=0
+	wait "$pid" || rc=$?
+	if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
+		fail "logout with no connection: the read waiting ended with $rc"
+	fi
+	tc_restore
+	log "logout with no connection and a read waiting: $dt ms"
+	[ "$dt" -lt 15000 ] || fail "logout with no connection took $dt ms"
+	echo "no_conn_left_logout_ms=$dt"
+}
+
 # syn_sent_to ADDR: a connect to ADDR:$port is in progress (for wait_for).
 syn_sent_to() {
 	grep -q "$1:$port" <<<"$(ss -tn state syn-sent)"
@@ -475,6 +546,7 @@ for nc in 1 2; do
 	jq -e '(.why | test("logout|logged out")) and .recovery_left == []' <<<"$closed" \
 		>/dev/null || fail "session $tsih did not end by logout with no task left waiting for reassignment"
 done
+no_conn_left
 
 et_assert_clean
 dmesg_since "$mark" | grep -E 'connection recovery|TASK REASSIGN|itt 0x' | sort | uniq -c |
