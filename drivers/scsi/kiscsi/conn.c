@@ -183,10 +183,18 @@ static void kiscsi_io_work(struct work_struct *work)
 {
 	struct kiscsi_conn *conn = container_of(work, struct kiscsi_conn, io_work);
 	unsigned long deadline = jiffies + IO_WORK_BUDGET;
-	unsigned int noio = memalloc_noio_save();
+	unsigned int noio;
 	bool pending;
 	int ret;
 
+	/*
+	 * Queued by one that saw the connection alive just before it was
+	 * stopped (conn_queue_io_on() tests DEAD, then queues): the socket
+	 * may be gone. A stop sets DEAD before it cancels this work.
+	 */
+	if (test_bit(KISCSI_CONN_DEAD, &conn->flags))
+		return;
+	noio = memalloc_noio_save();
 	do {
 		pending = false;
 		if (mutex_trylock(&conn->send_mutex)) {
@@ -451,7 +459,7 @@ void kiscsi_conn_free(struct kiscsi_conn *conn)
 	/* Returns at once when the session is dying: no mutex wait here. */
 	cancel_work_sync(&conn->async_work);
 	kvfree(conn->rx.buf);
-	kfree(conn->nop_data);
+	kvfree(conn->nop_data);
 	kfree(conn->text_buf);
 	kfree(conn);
 }
@@ -477,7 +485,7 @@ int kiscsi_conn_start(struct kiscsi_conn *conn, struct socket *sock,
 	if (!conn->rx.buf && !kiscsi_fail_alloc())
 		conn->rx.buf = kvmalloc(params->max_recv_dlength, GFP_KERNEL);
 	if (!conn->nop_data)
-		conn->nop_data = kmalloc(params->max_recv_dlength, GFP_KERNEL);
+		conn->nop_data = kvmalloc(params->max_recv_dlength, GFP_KERNEL);
 	if (!conn->rx.buf || !conn->nop_data)
 		return -ENOMEM;
 	conn->sock = sock;
@@ -547,11 +555,15 @@ static int conn_logout(struct kiscsi_conn *conn, u8 reason, u16 cid, u32 ack)
 	conn->logout_t2w = 0;
 	conn->logout_t2r = 0;
 	conn->logout_response = 0xff;
+	set_bit(KISCSI_CONN_LOGOUT_OUT, &conn->flags);
 	set_bit(KISCSI_CONN_LOGOUT, &conn->flags);
 	kiscsi_conn_queue_io(conn);
 	if (!wait_for_completion_timeout(&conn->logout_done,
-					 KISCSI_LOGOUT_TIMEOUT * HZ))
+					 KISCSI_LOGOUT_TIMEOUT * HZ)) {
+		/* A response after this is one to no Logout (rx_logout_rsp()). */
+		clear_bit(KISCSI_CONN_LOGOUT_OUT, &conn->flags);
 		return -ETIMEDOUT;
+	}
 	if (conn->logout_response == 0xff)
 		return -ENOTCONN;
 	return conn->logout_response == ISCSI_LOGOUT_SUCCESS ? 0 : -EIO;

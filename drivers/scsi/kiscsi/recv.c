@@ -229,6 +229,30 @@ static struct kiscsi_task *rx_task(struct kiscsi_conn *conn,
 }
 
 /*
+ * A DataACK for @ttt still waiting to be sent: a newer one replaces it
+ * (11.16.2, 11.16.6: BegRun, the next DataSN expected, acknowledges every
+ * Data-In before it). LIO sets the A bit at each MaxBurstLength of a read:
+ * large reads would fill the queue in one read of the socket. Called under
+ * send_lock.
+ */
+static bool rx_dataack_merged(struct kiscsi_conn *conn, u32 ttt, u32 begrun)
+{
+	struct kiscsi_snack *s;
+	unsigned int i;
+
+	lockdep_assert_held(&conn->send_lock);
+	for (i = 0; i < conn->snack_count; i++) {
+		s = &conn->snack[(conn->snack_head + i) % KISCSI_MAX_SNACKS];
+		if (s->type == ISCSI_FLAG_SNACK_TYPE_DATA_ACK && s->ttt == ttt) {
+			if (iscsi_sna_lt(s->begrun, begrun))
+				s->begrun = begrun;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * Queue a SNACK for the sender (ErrorRecoveryLevel 1 and up). Return: false
  * when too many wait already: the caller escalates to connection failure.
  */
@@ -239,6 +263,10 @@ static bool rx_queue_snack(struct kiscsi_conn *conn, u8 type, u32 itt, u32 ttt,
 	bool ok;
 
 	spin_lock_bh(&conn->send_lock);
+	if (type == ISCSI_FLAG_SNACK_TYPE_DATA_ACK && rx_dataack_merged(conn, ttt, begrun)) {
+		spin_unlock_bh(&conn->send_lock);
+		return true;
+	}
 	ok = conn->snack_count < KISCSI_MAX_SNACKS;
 	if (ok) {
 		s = &conn->snack[(conn->snack_head + conn->snack_count) % KISCSI_MAX_SNACKS];
@@ -350,7 +378,7 @@ static int rx_data_in_hdr(struct kiscsi_conn *conn)
 	bool ended;
 	int ret;
 
-	conn->rx.task = NULL;
+	WRITE_ONCE(conn->rx.task, NULL);	/* read by the EH: kiscsi_task_wait_detached() */
 	task = rx_task(conn, rx_hdr(conn), &ended);
 	/* No task: into conn->rx.buf (no larger than ours), then dropped. */
 	if (!task)
@@ -363,12 +391,17 @@ static int rx_data_in_hdr(struct kiscsi_conn *conn)
 	 */
 	if (!refcount_inc_not_zero(&task->ref))
 		return 0;
+	/* Ended, completed and issued again since the lookup: not this one's. */
+	if (READ_ONCE(task->itt) != hdr_itt(rx_hdr(conn))) {
+		kiscsi_task_put(task);
+		return 0;
+	}
 	ret = rx_data_in_check(conn, task);
 	if (ret <= 0) {
 		kiscsi_task_put(task);
 		return ret;
 	}
-	conn->rx.task = task;
+	WRITE_ONCE(conn->rx.task, task);
 	conn->rx.data_off = be32_to_cpu(((struct iscsi_data_rsp *)rx_hdr(conn))->offset);
 	return 0;
 }
@@ -667,15 +700,29 @@ static int rx_r2t(struct kiscsi_conn *conn)
 	u32 len = be32_to_cpu(h->data_length);
 	u32 r2tsn = be32_to_cpu(h->r2tsn);
 	u32 ttt = be32_to_cpu(h->ttt);
-	bool ended;
+	bool ended, queued = false;
 	int ret = 0;
 
 	task = rx_task(conn, rx_hdr(conn), &ended);
 	if (!task)
 		return ended ? 0 : -EPROTO;
+	/*
+	 * A write waiting for its R2T holds only the answer's reference, which
+	 * task management may drop at any time from here (the answer to its
+	 * ABORT TASK came just before this R2T): a reference of our own, else
+	 * it ended (and may be issued again already, with another ITT).
+	 */
+	if (!refcount_inc_not_zero(&task->ref))
+		return 0;
+	if (READ_ONCE(task->itt) != hdr_itt(rx_hdr(conn)) ||
+	    test_bit(KISCSI_TASK_STATUS, &task->flags)) {
+		kiscsi_task_put(task);
+		return 0;
+	}
 	if (task->sc->sc_data_direction != DMA_TO_DEVICE) {
 		bad_pdu(conn, task->itt, "R2T for a command that writes nothing");
-		return -EPROTO;
+		ret = -EPROTO;
+		goto out;
 	}
 	if (r2tsn != task->exp_r2tsn || ttt == ISCSI_RESERVED_TAG || !len ||
 	    len > sess->params.max_burst_length || off > task->len ||
@@ -683,7 +730,8 @@ static int rx_r2t(struct kiscsi_conn *conn)
 		bad_pdu(conn, task->itt,
 			"bad R2T: R2TSN %u (expected %u) TTT 0x%x offset %u length %u of %u",
 			r2tsn, task->exp_r2tsn, ttt, off, len, task->len);
-		return -EPROTO;
+		ret = -EPROTO;
+		goto out;
 	}
 	spin_lock_bh(&conn->send_lock);
 	if (task->r2t_count >= min_t(u32, KISCSI_MAX_R2T,
@@ -699,17 +747,21 @@ static int rx_r2t(struct kiscsi_conn *conn)
 		task->r2t_count++;
 		task->exp_r2tsn++;
 		if (!test_and_set_bit(KISCSI_TASK_QUEUED, &task->flags)) {
-			refcount_inc(&task->ref);
+			/* Our reference is the send list's now. */
 			list_add_tail(&task->send_entry, &conn->send_list);
+			queued = true;
 		}
 	}
 	spin_unlock_bh(&conn->send_lock);
 	if (ret) {
 		bad_pdu(conn, task->itt, "more R2Ts than MaxOutstandingR2T");
-		return ret;
+		goto out;
 	}
 	kiscsi_conn_queue_io(conn);
-	return 0;
+out:
+	if (!queued)
+		kiscsi_task_put(task);
+	return ret;
 }
 
 static int rx_nop_in(struct kiscsi_conn *conn)
@@ -761,7 +813,12 @@ static int rx_logout_rsp(struct kiscsi_conn *conn)
 	u32 itt = hdr_itt(rx_hdr(conn));
 	int ret;
 
-	if (itt != KISCSI_ITT_LOGOUT || conn->logout_response != 0xff) {
+	/*
+	 * A flag, not logout_response: that outlives a Logout that timed
+	 * out, and a connection's restart clears the flags.
+	 */
+	if (itt != KISCSI_ITT_LOGOUT ||
+	    !test_and_clear_bit(KISCSI_CONN_LOGOUT_OUT, &conn->flags)) {
 		bad_pdu(conn, itt, "Logout Response to no Logout");
 		return -EPROTO;
 	}

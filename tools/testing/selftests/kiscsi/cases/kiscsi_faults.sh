@@ -161,5 +161,22 @@ if [ "$gaps" -lt 5 ] || [ "$gsnacks" -lt 5 ]; then
 	fail "ERL 1: 5 lost Data-In: $gaps DataSN gaps logged, $gsnacks Data SNACKs"
 fi
 [ "$((snacks - dsnacks))" -ge 5 ] || fail "ERL 1: $((snacks - dsnacks)) Status SNACKs for 5 lost statuses"
+
+# Large reads at level 1: LIO sets the A bit at each MaxBurstLength (256
+# KiB) of a read, so 1 MiB reads at queue depth 32 keep about 90 Data-In
+# asking for a DataACK on their way, many of them in one read of the
+# socket. kiscsi queued a DataACK each, in a queue of 16 SNACKs: once it
+# overflowed, "too many SNACKs waiting to be sent" failed the connection.
+# Written, then read back and checked, 1 MiB at a time, 32 at once.
+mark=$(($(dmesg | wc -l) + 1))
+rec=$(ks_get "$sid" .recoveries)
+fio --name=dataack --filename="$dev" --ioengine=libaio --direct=1 --rw=write \
+	--bs=1m --iodepth=32 --size=96M --verify=crc32c --do_verify=1 \
+	--verify_fatal=1 --output="$KISCSI_OUT/$KISCSI_CASE-dataack.fio" ||
+	{ cat "$KISCSI_OUT/$KISCSI_CASE-dataack.fio"; fail "ERL 1: 1 MiB reads at depth 32 failed"; }
+! dmesg | tail -n +"$mark" | grep -E 'too many SNACKs|recovering the session' ||
+	fail "ERL 1: 1 MiB reads at depth 32 failed the connection"
+[ "$(ks_get "$sid" .recoveries)" = "$rec" ] || fail "ERL 1: 1 MiB reads at depth 32: a session recovery"
+log "ERL 1: 96 MiB written and read back 1 MiB at a time, 32 at once: no recovery"
 "$ctl" logout -s "$sid" >/dev/null
 kiscsi_unload
