@@ -545,7 +545,7 @@ bool kiscsi_tx_reassign(struct kiscsi_conn *conn, struct iscsi_tm *h)
  * Return: 0; -ENOTCONN if @via failed (its err_work holds the tasks moved
  * to it, the others stay @conn's); -EIO if the target refused a
  * reassignment or did not answer, which leaves session recovery as the way
- * out.
+ * out; -ECANCELED when a logout began (it fails what is left).
  */
 int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn, struct kiscsi_conn *via)
 {
@@ -590,9 +590,12 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn, struct kiscsi_conn *via
 			ret = -ENOTCONN;
 		if (!ret && allegiant) {
 			/* The target is still closing the old connection (or
-			 * had too many immediate requests at once).
+			 * had too many immediate requests at once). A logout
+			 * waits for this: it stops here, and fails the tasks.
 			 */
-			if (++rounds >= 50)
+			if (READ_ONCE(sess->dying))
+				ret = -ECANCELED;
+			else if (++rounds >= 50)
 				ret = -EIO;
 			else
 				msleep(100);
@@ -604,6 +607,7 @@ int kiscsi_conn_reassign_tasks(struct kiscsi_conn *conn, struct kiscsi_conn *via
 	pr_info("session %u conn %u: connection recovery: %u task(s) reassigned to conn %u, %u retried%s\n",
 		sess->shost->host_no, conn->cid, moved, via->cid, retried,
 		ret == -EIO ? ", the target refused one" :
+		ret == -ECANCELED ? ", stopped by the logout" :
 		ret ? ", the connection failed again" : "");
 	return ret;
 }
