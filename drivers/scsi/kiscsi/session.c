@@ -944,7 +944,10 @@ err_alloc:
  * no retry) and are issued again. (LIO ends the whole session at these
  * levels anyway when one connection fails.)
  *
- * A connection being removed hands its commands to the others.
+ * A connection being removed that fails with commands still out (its
+ * drain not done) recovers the session too, for the same reason: they
+ * were handed to the others once, to be issued again while the target
+ * might still run them.
  *
  * Context: the connection's err_work; must not take sess->mutex (control
  * operations hold it while they wait for err_work).
@@ -954,7 +957,7 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 	struct kiscsi_session *sess = conn->sess;
 	unsigned int t2w = sess->params.default_time2wait;
 	unsigned int t2r = sess->params.default_time2retain;
-	bool keep, others;
+	bool keep, others, drained;
 
 	/* 11.9.1: the target said when to come back (AsyncEvent 2 or 3). */
 	if (test_and_clear_bit(KISCSI_CONN_ASYNC_TIMES, &conn->flags)) {
@@ -966,7 +969,11 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 	       !test_bit(KISCSI_CONN_DRAINING, &conn->flags) &&
 	       !test_bit(KISCSI_CONN_REMOVED, &conn->flags);
 	others = live_conns(sess, conn) > 0;
+	drained = !test_bit(KISCSI_CONN_DRAINING, &conn->flags) || sess->dying ||
+		  sess->state != KISCSI_SESSION_STATE_UP;
 	spin_unlock_bh(&sess->lock);
+	/* (Not under the lock: it walks the host's busy commands.) */
+	drained = drained || !kiscsi_conn_busy(conn);
 
 	if (keep && sess->params.error_recovery_level >= 2) {
 		unsigned int held = kiscsi_conn_hold_tasks(conn);
@@ -989,7 +996,7 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 		spin_unlock_bh(&sess->lock);
 		return;
 	}
-	if (keep || !others) {
+	if (keep || !others || !drained) {
 		session_start_recovery(sess, t2w, conn);
 		session_fail_conns(sess, "the session is recovered");
 	}
