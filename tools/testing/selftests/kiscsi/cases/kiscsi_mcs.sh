@@ -6,7 +6,10 @@
 # job per guest CPU on its own region, and every connection must carry
 # commands. Then, with 4 connections and verified I/O running, connections
 # are removed and added again (conn del / conn add, the leading one too):
-# fio sees no error and `list` follows (4 -> 3 -> 4).
+# fio sees no error and `list` follows (4 -> 3 -> 4). Last, a connection
+# whose path goes silent while conn del drains it, then is reset: the
+# session is recovered (its commands are not issued again elsewhere while
+# the target may still run them), fio sees no error, 3 connections left.
 #
 # On 6.1 only the 4-connection session runs (the MC/S logic is the same
 # code on both kernels; 6.12 runs all three, 6.1 is there for its send
@@ -96,6 +99,40 @@ for nc in $sessions; do
 	ks_show "$sid"
 	[ "$(ks_get "$sid" .recoveries)" -eq 0 ] ||
 		fail "conn del/add caused a session recovery"
+
+	# conn del of a connection that fails while it drains: its path goes
+	# silent under fio (tc drops its port), so its commands cannot end and
+	# conn del waits for them; then the connection is reset. Its commands
+	# must not go to the other connections as they are (the target may
+	# still run them): the session is recovered, which ends them at the
+	# target, and fio sees no error. (They used to be handed to the SCSI
+	# midlayer and issued again elsewhere.)
+	fio_timed_args "$dev" "$ncpu" "$region" "$deladd_s"
+	fio_bg "drain" "${VARGS[@]}" --bssplit=4k/50:64k/30:256k/20 \
+		--cpus_allowed="0-$((ncpu - 1))" --cpus_allowed_policy=split
+	pid=$FIO_PID
+	wait_for 30 io_flowing "$dev" || fail "no I/O on $dev"
+	dmark=$(dmesg_mark)
+	la=$(ks_get "$sid" '.connections[] | select(.cid == 2) | .local')
+	tc_cut_port "${la##*:}"
+	"$ctl" conn del -s "$sid" -c 2 >&2 &
+	dpid=$!
+	sleep 2
+	! proc_gone "$dpid" || fail "conn del -c 2 ended with its path silent"
+	out=$(ss -K -tn "sport = :${la##*:}")
+	grep -q ":${la##*:}" <<<"$out" || fail "ss -K: no socket $la"
+	wait "$dpid" || fail "conn del -c 2 of a connection that failed while draining"
+	tc_restore
+	wait_for 60 ks_up "$sid" 3 || { ks_show "$sid"; fail "not back with 3 connections"; }
+	! dmesg_has "$dmark" "conn 2: no logout response" ||
+		fail "connection 2 had nothing outstanding when its path went silent"
+	[ "$(ks_get "$sid" .recoveries)" -eq 1 ] ||
+		fail "a connection that failed while draining: $(ks_get "$sid" .recoveries) session recoveries, not 1"
+	sleep 3
+	! proc_gone "$pid" || fail "fio ended before the drain step was done"
+	fio_stop "$pid" drain
+	fio_assert_ok drain
+	ks_show "$sid"
 	"$ctl" logout -s "$sid" >/dev/null
 done
 
