@@ -1559,8 +1559,10 @@ static int conn_del_in_recovery(struct kiscsi_session *sess, struct kiscsi_conn 
  * @errmsg: out: what went wrong
  *
  * New commands stop going to the connection, its outstanding ones drain
- * (30 s at most; what is left is retried on the others), then it logs out
- * with reason "close the connection" (11.14.1) while the others carry on.
+ * (30 s at most), then it logs out with reason "close the connection"
+ * (11.14.1) while the others carry on; what was left is retried on them,
+ * ended at the target by that logout. A connection that fails meanwhile,
+ * or gets no answer, with commands left recovers the session instead.
  * While the session is recovered, the connection just leaves (see
  * conn_del_in_recovery()). A login of this connection in progress is
  * aborted; a session recovery's login on another path is waited for (one
@@ -1575,6 +1577,7 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 	struct kiscsi_session *sess = kiscsi_session_get(sid);
 	struct kiscsi_conn *conn = NULL;
 	unsigned long deadline;
+	bool clean = false;
 	int ret = 0;
 
 	if (!sess) {
@@ -1647,12 +1650,29 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 	while (kiscsi_conn_busy(conn) && !test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
 	       time_before(jiffies, deadline))
 		msleep(20);
-	if (!test_bit(KISCSI_CONN_DEAD, &conn->flags) &&
-	    kiscsi_conn_logout(conn, ISCSI_LOGOUT_REASON_CLOSE_CONNECTION))
-		pr_info("session %u conn %u: no logout response, closing anyway\n",
-			sid, cid);
+	if (!test_bit(KISCSI_CONN_DEAD, &conn->flags)) {
+		clean = !kiscsi_conn_logout(conn, ISCSI_LOGOUT_REASON_CLOSE_CONNECTION);
+		if (!clean)
+			pr_info("session %u conn %u: no logout response, closing anyway\n",
+				sid, cid);
+	}
 	kiscsi_conn_stop(conn);
-	kiscsi_conn_fail_tasks(conn, DID_TRANSPORT_DISRUPTED << 16);
+	/*
+	 * The target ends a connection's commands when it logs out with "close
+	 * the connection" (11.14.1): they may go to the others. Without that
+	 * (it failed while draining, or no answer) the target may still run
+	 * them: the session is recovered, as kiscsi_session_conn_failed()
+	 * does (its err_work may be what the stop cancelled).
+	 */
+	if (!clean && kiscsi_conn_busy(conn)) {
+		pr_info("session %u conn %u: removed with commands out: recovering the session\n",
+			sid, cid);
+		session_start_recovery(sess, sess->params.default_time2wait, conn);
+		session_fail_conns(sess, "the session is recovered");
+		kiscsi_conn_fail_tasks(conn, DID_REQUEUE << 16);
+	} else {
+		kiscsi_conn_fail_tasks(conn, DID_TRANSPORT_DISRUPTED << 16);
+	}
 	set_bit(KISCSI_CONN_REMOVED, &conn->flags);
 	clear_bit(KISCSI_CONN_DRAINING, &conn->flags);
 	pr_info("session %u conn %u: removed\n", sid, cid);
