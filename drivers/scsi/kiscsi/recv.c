@@ -229,6 +229,25 @@ static struct kiscsi_task *rx_task(struct kiscsi_conn *conn,
 }
 
 /*
+ * A reference on @task, found by rx_task() for the PDU being received: a
+ * command waiting for its R2T or status holds only the answer's
+ * reference, which task management may drop at any time (its response
+ * just before this PDU; the EH completes it on another CPU). False: it
+ * ended, and may be issued again already with another ITT.
+ */
+static bool rx_task_get(struct kiscsi_conn *conn, struct kiscsi_task *task)
+{
+	if (!refcount_inc_not_zero(&task->ref))
+		return false;
+	if (READ_ONCE(task->itt) != hdr_itt(rx_hdr(conn)) ||
+	    test_bit(KISCSI_TASK_STATUS, &task->flags)) {
+		kiscsi_task_put(task);
+		return false;
+	}
+	return true;
+}
+
+/*
  * A DataACK for @ttt still waiting to be sent: a newer one replaces it
  * (11.16.2, 11.16.6: BegRun, the next DataSN expected, acknowledges every
  * Data-In before it). LIO sets the A bit at each MaxBurstLength of a read:
@@ -655,18 +674,13 @@ static int rx_status_hold(struct kiscsi_conn *conn, struct kiscsi_task *task,
 	return 1;
 }
 
-static int rx_scsi_rsp(struct kiscsi_conn *conn)
+static int rx_scsi_rsp_task(struct kiscsi_conn *conn, struct kiscsi_task *task)
 {
 	struct iscsi_scsi_rsp *h = (struct iscsi_scsi_rsp *)rx_hdr(conn);
-	struct kiscsi_task *task;
 	const u8 *sense = NULL;
 	u32 sense_len = 0;
-	bool ended;
 	int ret;
 
-	task = rx_task(conn, rx_hdr(conn), &ended);
-	if (!task)
-		return ended ? rx_statsn(conn, rx_hdr(conn)) : -EPROTO;
 	ret = rx_status_hold(conn, task, h);
 	if (ret)
 		return ret < 0 ? ret : 0;
@@ -691,6 +705,23 @@ static int rx_scsi_rsp(struct kiscsi_conn *conn)
 			 be32_to_cpu(h->residual_count), sense, sense_len);
 }
 
+static int rx_scsi_rsp(struct kiscsi_conn *conn)
+{
+	struct kiscsi_task *task;
+	bool ended;
+	int ret;
+
+	task = rx_task(conn, rx_hdr(conn), &ended);
+	if (!task)
+		return ended ? rx_statsn(conn, rx_hdr(conn)) : -EPROTO;
+	/* Ended meanwhile: as above, its status only moves StatSN on. */
+	if (!rx_task_get(conn, task))
+		return rx_statsn(conn, rx_hdr(conn));
+	ret = rx_scsi_rsp_task(conn, task);
+	kiscsi_task_put(task);
+	return ret;
+}
+
 static int rx_r2t(struct kiscsi_conn *conn)
 {
 	struct iscsi_r2t_rsp *h = (struct iscsi_r2t_rsp *)rx_hdr(conn);
@@ -706,19 +737,8 @@ static int rx_r2t(struct kiscsi_conn *conn)
 	task = rx_task(conn, rx_hdr(conn), &ended);
 	if (!task)
 		return ended ? 0 : -EPROTO;
-	/*
-	 * A write waiting for its R2T holds only the answer's reference, which
-	 * task management may drop at any time from here (the answer to its
-	 * ABORT TASK came just before this R2T): a reference of our own, else
-	 * it ended (and may be issued again already, with another ITT).
-	 */
-	if (!refcount_inc_not_zero(&task->ref))
+	if (!rx_task_get(conn, task))
 		return 0;
-	if (READ_ONCE(task->itt) != hdr_itt(rx_hdr(conn)) ||
-	    test_bit(KISCSI_TASK_STATUS, &task->flags)) {
-		kiscsi_task_put(task);
-		return 0;
-	}
 	if (task->sc->sc_data_direction != DMA_TO_DEVICE) {
 		bad_pdu(conn, task->itt, "R2T for a command that writes nothing");
 		ret = -EPROTO;
