@@ -19,7 +19,9 @@
 #    the connection, 7.8, and what was damaged behind it on that
 #    connection is never read); at level 0 the first damaged PDU drops the
 #    connection and session recovery repairs it. fio: no error, no
-#    mismatch.
+#    mismatch. Level 2 runs against erl_target.py (LIO's level 2 crashes
+#    its kernel): the same damage repaired by SNACK, and a damaged header
+#    recovers the connection alone (never the session).
 #  - netem: 1% loss, 2 ms +- 1 ms delay, 25% reordering on lo for 15 s of
 #    I/O (TCP repairs it; nothing reaches iSCSI): no error, no mismatch,
 #    no recovery.
@@ -31,6 +33,9 @@
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/lib.sh"
 # shellcheck source=SCRIPTDIR/../mcs.sh
 . "$KISCSI_SRC/tools/testing/selftests/kiscsi/mcs.sh"
+ET_NAME=wire
+# shellcheck source=SCRIPTDIR/../erl_target.sh
+. "$KISCSI_SRC/tools/testing/selftests/kiscsi/erl_target.sh"
 
 iqn=iqn.2003-01.org.kiscsi.test:wire
 fio_mix=(--bssplit=4k/20:64k/30:256k/50 --iodepth=8)
@@ -42,8 +47,8 @@ wire_cleanup() {
 }
 trap wire_cleanup EXIT
 
-# pedit_window ADDR SECS: corrupt what the target at ADDR sends for SECS;
-# adds the packets changed to $changed.
+# pedit_window ADDR PORT SECS: corrupt what the target at ADDR:PORT sends
+# for SECS; adds the packets changed to $changed.
 pedit_window() {
 	local st hits
 	# Packets shorter than the offset pass untouched (not counted).
@@ -51,11 +56,11 @@ pedit_window() {
 		match ip src "$1/32" match u16 0 0xf800 at 2 action ok ||
 		fail "tc: short packet filter"
 	tc filter add dev lo egress protocol ip prio 2 u32 \
-		match ip src "$1/32" match ip sport 3260 0xffff \
+		match ip src "$1/32" match ip sport "$2" 0xffff \
 		match u32 0 0x000f0000 at 24 \
 		action pedit munge offset 2000 u32 set 0x5a5aa5a5 pipe \
 		action csum tcp || fail "tc: pedit filter"
-	sleep "$2"
+	sleep "$3"
 	st=$(tc -s -j filter show dev lo egress)
 	tc filter del dev lo egress prio 2 || fail "tc: filter del"
 	tc filter del dev lo egress prio 1 || fail "tc: filter del"
@@ -70,11 +75,11 @@ hdigest_errors() {
 	dmesg | tail -n +"$1" | grep -c 'header digest error' || true
 }
 
-# corrupt_run ERL ADDR: log in at level ERL to the target at ADDR, corrupt
-# 5 windows under fio, check.
+# corrupt_run ERL ADDR PORT: log in at level ERL to the target at
+# ADDR:PORT, corrupt 5 windows under fio, check.
 corrupt_run() {
-	local erl=$1 addr=$2 sid dev mark pid rec snacks det hdet
-	sid=$(ks_login -T "$iqn-$erl" -p "$addr" -o HeaderDigest=CRC32C \
+	local erl=$1 addr=$2 port=$3 sid dev mark pid rec crec snacks det hdet
+	sid=$(ks_login -T "$iqn-$erl" -p "$addr:$port" -o HeaderDigest=CRC32C \
 		-o DataDigest=CRC32C -o ErrorRecoveryLevel="$erl")
 	ks_wait_up "$sid" 1 30
 	[ "$(ks_get "$sid" .params.ErrorRecoveryLevel)" = "$erl" ] ||
@@ -89,7 +94,7 @@ corrupt_run() {
 	for ((w = 0; w < 5; w++)); do
 		wait_for 30 ks_state_is "$sid" up || fail "session $sid not up"
 		det=$(ks_get "$sid" '[.connections[].digest_errors] | add')
-		pedit_window "$addr" 0.5
+		pedit_window "$addr" "$port" 0.5
 		sleep 2
 		[ "$window_hits" -eq 0 ] ||
 			[ "$(ks_get "$sid" '[.connections[].digest_errors] | add')" -gt "$det" ] ||
@@ -100,12 +105,14 @@ corrupt_run() {
 	wait_for 30 ks_state_is "$sid" up || fail "session $sid not up after the damage"
 	ks_show "$sid"
 	rec=$(ks_get "$sid" .recoveries)
+	crec=$(ks_get "$sid" '[.connections[].recoveries] | add')
 	snacks=$(ks_get "$sid" '[.connections[].snacks] | add')
 	# Counters of the connection: one slot, reused by reconnects.
 	det=$(ks_get "$sid" '[.connections[].digest_errors] | add')
 	hdet=$(hdigest_errors "$mark")
 	echo "corrupt erl=$erl packets_changed=$changed digest_errors=$det" \
 		"header_digest_errors=$hdet snacks=$snacks session_recoveries=$rec" \
+		"connection_recoveries=$crec" \
 		"fio_clat_max_ms=$(fio_clat_max_ms "corrupt$erl")"
 	[ "$changed" -gt 0 ] || fail "pedit changed no packet"
 	[ "$det" -gt 0 ] || fail "ERL $erl: $changed packets damaged, no digest error"
@@ -114,6 +121,12 @@ corrupt_run() {
 		# A session recovery only for a damaged header.
 		[ "$rec" -le "$hdet" ] ||
 			fail "ERL 1: $rec session recoveries, $hdet header digest errors"
+	elif [ "$erl" = 2 ]; then
+		[ "$snacks" -gt 0 ] || fail "ERL 2: no SNACK for the damaged Data-In"
+		# A damaged header: connection recovery, never the session's.
+		[ "$rec" -eq 0 ] || fail "ERL 2: $rec session recoveries"
+		[ "$crec" -le "$hdet" ] ||
+			fail "ERL 2: $crec connection recoveries, $hdet header digest errors"
 	else
 		[ "$rec" -gt 0 ] || fail "ERL 0: damage but no session recovery"
 	fi
@@ -137,8 +150,18 @@ mcs_target "$iqn-0" 128 127.0.0.3
 kiscsi_load
 kmark=$(dmesg_mark)
 
-corrupt_run 1 127.0.0.2
-corrupt_run 0 127.0.0.3
+corrupt_run 1 127.0.0.2 3260
+corrupt_run 0 127.0.0.3 3260
+
+# Level 2 against erl_target.py (LIO's level 2 crashes its kernel when it
+# reassigns): the same damage, repaired by SNACK; a damaged header drops
+# the connection, recovered by itself (connection recovery, 7.1.4.3).
+et_need_crc32c
+et_start --listen "127.0.0.4:3263" --target-name "$iqn-2" --size-mb 64 \
+	--erl 2 --t2w 1 --timeout 900
+trap 'et_cleanup; wire_cleanup' EXIT
+corrupt_run 2 127.0.0.4 3263
+et_assert_clean
 
 # netem: loss, delay, reordering.
 sid=$(ks_login -T "$iqn-0" -p 127.0.0.3 -o HeaderDigest=CRC32C -o DataDigest=CRC32C)
