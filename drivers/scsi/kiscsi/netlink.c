@@ -477,7 +477,8 @@ int kiscsi_nl_logout_doit(struct sk_buff *skb, struct genl_info *info)
  * root file system. An event that cannot be allocated is dropped (a
  * listener reads the session again with session-get).
  *
- * Context: process context; takes sess->mutex unless @gone.
+ * Context: process context (the message is allocated with GFP_KERNEL);
+ * kiscsi_session_fill() takes only sess->info_lock.
  */
 void kiscsi_nl_session_event(struct kiscsi_session *sess, bool gone)
 {
@@ -485,7 +486,7 @@ void kiscsi_nl_session_event(struct kiscsi_session *sess, bool gone)
 	struct sk_buff *msg;
 	void *hdr;
 
-	might_sleep();	/* sess->mutex, in kiscsi_session_fill() */
+	might_sleep();	/* genlmsg_new(GFP_KERNEL) */
 	if (!READ_ONCE(kiscsi_nl_events_on) ||
 	    !genl_has_listeners(&kiscsi_nl_family, &init_net, KISCSI_NLGRP_EVENTS))
 		return;
