@@ -408,13 +408,8 @@ static int rx_data_in_hdr(struct kiscsi_conn *conn)
 	 * management may end it at any time). None left: it is completing,
 	 * the data goes.
 	 */
-	if (!refcount_inc_not_zero(&task->ref))
+	if (!rx_task_get(conn, task))
 		return 0;
-	/* Ended, completed and issued again since the lookup: not this one's. */
-	if (READ_ONCE(task->itt) != hdr_itt(rx_hdr(conn))) {
-		kiscsi_task_put(task);
-		return 0;
-	}
 	ret = rx_data_in_check(conn, task);
 	if (ret <= 0) {
 		kiscsi_task_put(task);

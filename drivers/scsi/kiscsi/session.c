@@ -944,10 +944,9 @@ err_alloc:
  * no retry) and are issued again. (LIO ends the whole session at these
  * levels anyway when one connection fails.)
  *
- * A connection being removed that fails with commands still out (its
- * drain not done) recovers the session too, for the same reason: they
- * were handed to the others once, to be issued again while the target
- * might still run them.
+ * A connection being removed (draining) is left to conn del, which waits
+ * on it and ends it: commands left without a clean logout recover the
+ * session there, for the same reason (kiscsi_session_conn_del()).
  *
  * Context: the connection's err_work; must not take sess->mutex (control
  * operations hold it while they wait for err_work).
@@ -957,8 +956,10 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 	struct kiscsi_session *sess = conn->sess;
 	unsigned int t2w = sess->params.default_time2wait;
 	unsigned int t2r = sess->params.default_time2retain;
-	bool keep, others, drained;
+	bool keep, others;
 
+	if (test_bit(KISCSI_CONN_DRAINING, &conn->flags))
+		return;
 	/* 11.9.1: the target said when to come back (AsyncEvent 2 or 3). */
 	if (test_and_clear_bit(KISCSI_CONN_ASYNC_TIMES, &conn->flags)) {
 		t2w = conn->async_t2w;
@@ -966,14 +967,9 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 	}
 	spin_lock_bh(&sess->lock);
 	keep = !sess->dying && sess->state == KISCSI_SESSION_STATE_UP &&
-	       !test_bit(KISCSI_CONN_DRAINING, &conn->flags) &&
 	       !test_bit(KISCSI_CONN_REMOVED, &conn->flags);
 	others = live_conns(sess, conn) > 0;
-	drained = !test_bit(KISCSI_CONN_DRAINING, &conn->flags) || sess->dying ||
-		  sess->state != KISCSI_SESSION_STATE_UP;
 	spin_unlock_bh(&sess->lock);
-	/* (Not under the lock: it walks the host's busy commands.) */
-	drained = drained || !kiscsi_conn_busy(conn);
 
 	if (keep && sess->params.error_recovery_level >= 2) {
 		unsigned int held = kiscsi_conn_hold_tasks(conn);
@@ -996,7 +992,7 @@ void kiscsi_session_conn_failed(struct kiscsi_conn *conn)
 		spin_unlock_bh(&sess->lock);
 		return;
 	}
-	if (keep || !others || !drained) {
+	if (keep || !others) {
 		session_start_recovery(sess, t2w, conn);
 		session_fail_conns(sess, "the session is recovered");
 	}
@@ -1661,8 +1657,8 @@ int kiscsi_session_conn_del(u32 sid, u16 cid, const char **errmsg)
 	 * The target ends a connection's commands when it logs out with "close
 	 * the connection" (11.14.1): they may go to the others. Without that
 	 * (it failed while draining, or no answer) the target may still run
-	 * them: the session is recovered, as kiscsi_session_conn_failed()
-	 * does (its err_work may be what the stop cancelled).
+	 * them: the session is recovered. (kiscsi_session_conn_failed()
+	 * leaves a draining connection to us.)
 	 */
 	if (!clean && kiscsi_conn_busy(conn)) {
 		pr_info("session %u conn %u: removed with commands out: recovering the session\n",
